@@ -1,0 +1,77 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/slowroutes/slowroutes/pipeline"
+	"github.com/slowroutes/slowroutes/report"
+	"github.com/slowroutes/slowroutes/source"
+)
+
+const reportSynopsis = `Usage: slowroutes report [--format table|json] [--slow DURATION] [--routes FILE] PATH...
+
+Ranks the worst routes (timeouts, then p99 latency) of uWSGI, nginx, gunicorn
+and JSON app logs. Each PATH is a log file, a .gz log file, a CloudWatch Logs
+subscription event file (the Lambda event {"awslogs":{"data":...}}, a
+JSON-lines file of such events, or the decoded DATA_MESSAGE JSON), or - for
+stdin. Formats are detected line by line; one report covers every input.`
+
+const reportExamples = `  slowroutes report /var/log/uwsgi/app.log /var/log/nginx/access.log.1.gz
+  slowroutes report --format json --slow 500ms events/*.json > report.json
+  zcat error.log.gz | slowroutes report --routes routes.txt -
+`
+
+func runReport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("report", reportSynopsis, reportExamples, stderr)
+	var pf pipelineFlags
+	pf.register(fs)
+	format := fs.String("format", "table", "output `format`: table or json")
+	top := fs.Int("top", 25, "table: show the worst `N` rows (0: all)")
+	paths, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		return 2
+	}
+	if *format != "table" && *format != "json" {
+		fmt.Fprintf(stderr, "slowroutes report: --format: want table or json, got %q\n", *format)
+		return 2
+	}
+	if len(paths) == 0 {
+		fmt.Fprintln(stderr, "slowroutes report: no PATH given (use - for stdin)")
+		fs.Usage()
+		return 2
+	}
+	cfg, err := pf.config()
+	if err != nil {
+		fmt.Fprintf(stderr, "slowroutes report: %v\n", err)
+		return 2
+	}
+	p := pipeline.New(cfg)
+	rd := &source.Reader{P: p, Stdin: stdin}
+	status := 0
+	for _, path := range paths {
+		if err := rd.Path(path); err != nil {
+			fmt.Fprintf(stderr, "slowroutes report: %v\n", err)
+			if !source.IsEnvelopeError(err) {
+				status = 1
+			}
+		}
+	}
+	p.Close()
+	doc := report.Build(p.Aggregates(), report.Envelopes{Read: rd.Envelopes, Rejected: rd.Rejected})
+	if *format == "json" {
+		err = report.WriteJSON(stdout, doc)
+	} else {
+		err = report.WriteTable(stdout, doc, *top)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "slowroutes report: %v\n", err)
+		return 1
+	}
+	return status
+}

@@ -1,0 +1,3 @@
+module github.com/slowroutes/slowroutes
+
+go 1.26

@@ -1,0 +1,287 @@
+// Package jsonscan walks JSON objects in place, without allocating: enough
+// JSON for log lines and CloudWatch Logs payloads, whose shapes are known.
+package jsonscan
+
+import (
+	"bytes"
+	"errors"
+	"unicode/utf8"
+)
+
+// ErrSyntax is returned for JSON that does not scan.
+var ErrSyntax = errors.New("json syntax")
+
+// Object walks the members of one JSON object.
+type Object struct {
+	b   []byte
+	pos int
+}
+
+// Member is one member of an Object. Raw is the value's bytes: for a string,
+// the bytes between the quotes, still escaped (Escaped says whether they
+// hold a backslash); for anything else, the value as written.
+type Member struct {
+	Key      []byte
+	Raw      []byte
+	IsString bool
+	Escaped  bool
+}
+
+// Start positions o inside the object that b starts with (after white space).
+func (o *Object) Start(b []byte) bool {
+	i := 0
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	if len(b)-i < 2 || b[i] != '{' {
+		return false
+	}
+	o.b, o.pos = b, i+1
+	return true
+}
+
+// Pos is the offset in the input just past what has been read.
+func (o *Object) Pos() int { return o.pos }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+func (o *Object) skipSpace() {
+	for o.pos < len(o.b) && isSpace(o.b[o.pos]) {
+		o.pos++
+	}
+}
+
+// Next reads the next member into m. It returns false at the closing brace,
+// or with an error for broken JSON.
+func (o *Object) Next(m *Member) (bool, error) {
+	o.skipSpace()
+	if o.pos >= len(o.b) {
+		return false, ErrSyntax
+	}
+	switch o.b[o.pos] {
+	case '}':
+		o.pos++
+		return false, nil
+	case ',':
+		o.pos++
+		o.skipSpace()
+	}
+	if o.pos >= len(o.b) || o.b[o.pos] != '"' {
+		return false, ErrSyntax
+	}
+	key, _, ok := o.str()
+	if !ok {
+		return false, ErrSyntax
+	}
+	o.skipSpace()
+	if o.pos >= len(o.b) || o.b[o.pos] != ':' {
+		return false, ErrSyntax
+	}
+	o.pos++
+	o.skipSpace()
+	if o.pos >= len(o.b) {
+		return false, ErrSyntax
+	}
+	m.Key, m.IsString, m.Escaped = key, false, false
+	switch o.b[o.pos] {
+	case '"':
+		v, esc, ok := o.str()
+		if !ok {
+			return false, ErrSyntax
+		}
+		m.Raw, m.IsString, m.Escaped = v, true, esc
+	case '{', '[':
+		start := o.pos
+		if !o.skipNested() {
+			return false, ErrSyntax
+		}
+		m.Raw = o.b[start:o.pos]
+	default:
+		start := o.pos
+		for o.pos < len(o.b) {
+			c := o.b[o.pos]
+			if c == ',' || c == '}' || c == ']' || isSpace(c) {
+				break
+			}
+			o.pos++
+		}
+		if o.pos == start {
+			return false, ErrSyntax
+		}
+		m.Raw = o.b[start:o.pos]
+	}
+	return true, nil
+}
+
+// str reads the string whose opening quote is at o.pos.
+func (o *Object) str() (v []byte, escaped, ok bool) {
+	start := o.pos + 1
+	end, escaped, ok := StringEnd(o.b, start)
+	if !ok {
+		return nil, false, false
+	}
+	o.pos = end + 1
+	return o.b[start:end], escaped, true
+}
+
+// StringEnd finds the closing quote of the JSON string whose body starts at
+// b[start:]; escaped says whether the body holds a backslash.
+func StringEnd(b []byte, start int) (end int, escaped, ok bool) {
+	i := start
+	for {
+		j := bytes.IndexByte(b[i:], '"')
+		if j < 0 {
+			return 0, false, false
+		}
+		i += j
+		// The quote is escaped when an odd number of backslashes precede it.
+		k := i - 1
+		for k >= start && b[k] == '\\' {
+			k--
+		}
+		if (i-1-k)%2 == 0 {
+			if !escaped && bytes.IndexByte(b[start:i], '\\') >= 0 {
+				escaped = true
+			}
+			return i, escaped, true
+		}
+		escaped = true
+		i++
+	}
+}
+
+func (o *Object) skipNested() bool {
+	depth := 0
+	for o.pos < len(o.b) {
+		switch o.b[o.pos] {
+		case '"':
+			if _, _, ok := o.str(); !ok {
+				return false
+			}
+			continue
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				o.pos++
+				return true
+			}
+		}
+		o.pos++
+	}
+	return false
+}
+
+// Array walks the elements of a JSON array of objects.
+type Array struct {
+	b   []byte
+	pos int
+}
+
+// Start positions a inside the array that b starts with.
+func (a *Array) Start(b []byte) bool {
+	i := 0
+	for i < len(b) && isSpace(b[i]) {
+		i++
+	}
+	if i >= len(b) || b[i] != '[' {
+		return false
+	}
+	a.b, a.pos = b, i+1
+	return true
+}
+
+// NextObject positions o on the next element, which must be an object, and
+// returns false at the closing bracket. After reading the object's members,
+// call Done(o) before the next NextObject.
+func (a *Array) NextObject(o *Object) (bool, error) {
+	for a.pos < len(a.b) && (isSpace(a.b[a.pos]) || a.b[a.pos] == ',') {
+		a.pos++
+	}
+	if a.pos >= len(a.b) {
+		return false, ErrSyntax
+	}
+	if a.b[a.pos] == ']' {
+		a.pos++
+		return false, nil
+	}
+	if !o.Start(a.b[a.pos:]) {
+		return false, ErrSyntax
+	}
+	return true, nil
+}
+
+// Done moves past the object o, whose members have all been read.
+func (a *Array) Done(o *Object) { a.pos += o.pos }
+
+// AppendUnescaped appends the JSON string body s (between the quotes) to dst
+// with its escapes resolved. Invalid escapes are kept as written.
+func AppendUnescaped(dst, s []byte) []byte {
+	for len(s) > 0 {
+		i := bytes.IndexByte(s, '\\')
+		if i < 0 {
+			return append(dst, s...)
+		}
+		dst = append(dst, s[:i]...)
+		s = s[i:]
+		if len(s) < 2 {
+			return append(dst, s...)
+		}
+		switch s[1] {
+		case '"', '\\', '/':
+			dst = append(dst, s[1])
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			if len(s) < 6 {
+				return append(dst, s...)
+			}
+			r, ok := hex4(s[2:6])
+			if !ok {
+				dst = append(dst, s[:2]...)
+				s = s[2:]
+				continue
+			}
+			if r >= 0xD800 && r < 0xDC00 && len(s) >= 12 && s[6] == '\\' && s[7] == 'u' {
+				if lo, ok := hex4(s[8:12]); ok && lo >= 0xDC00 && lo < 0xE000 {
+					dst = utf8.AppendRune(dst, (r-0xD800)<<10+(lo-0xDC00)+0x10000)
+					s = s[12:]
+					continue
+				}
+			}
+			dst = utf8.AppendRune(dst, r)
+			s = s[6:]
+			continue
+		default:
+			dst = append(dst, s[:2]...)
+		}
+		s = s[2:]
+	}
+	return dst
+}
+
+func hex4(b []byte) (rune, bool) {
+	var r rune
+	for _, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}

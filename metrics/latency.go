@@ -1,0 +1,141 @@
+package metrics
+
+import (
+	"math"
+	"math/bits"
+)
+
+// Latency is a log-linear histogram of request durations in microseconds:
+// exact below 64 µs, then 32 buckets per power of two, so a quantile is
+// within 1/32 (about 3%) of a true sample value. Count, sum and max are exact.
+type Latency struct {
+	Count   int64
+	SumUS   int64
+	MaxUS   int64
+	buckets []uint32 // allocated at the first value
+}
+
+const (
+	subBits    = 5
+	subBuckets = 1 << subBits // per power of two
+	linearMax  = 2 * subBuckets
+	maxExp     = 40 // 2^40 µs is 12.7 days: longer durations land in the last bucket
+	numBuckets = linearMax + (maxExp-subBits-1)*subBuckets
+)
+
+func bucketOf(us int64) int {
+	if us < linearMax {
+		if us < 0 {
+			return 0
+		}
+		return int(us)
+	}
+	e := bits.Len64(uint64(us)) - 1 // >= subBits+1
+	if e >= maxExp {
+		return numBuckets - 1
+	}
+	sub := int(us>>(e-subBits)) & (subBuckets - 1)
+	return linearMax + (e-subBits-1)*subBuckets + sub
+}
+
+// bucketLow is the smallest value of bucket i; bucketHigh the largest.
+func bucketLow(i int) int64 {
+	if i < linearMax {
+		return int64(i)
+	}
+	i -= linearMax
+	e := i/subBuckets + subBits + 1
+	sub := int64(i % subBuckets)
+	return (subBuckets + sub) << (e - subBits)
+}
+
+func bucketHigh(i int) int64 {
+	if i < linearMax {
+		return int64(i)
+	}
+	if i == numBuckets-1 {
+		return math.MaxInt64
+	}
+	return bucketLow(i+1) - 1
+}
+
+// Add records one duration.
+func (l *Latency) Add(us int64) {
+	if l.buckets == nil {
+		l.buckets = make([]uint32, numBuckets)
+	}
+	l.AddN(us, 1)
+}
+
+// AddN records n durations of us.
+func (l *Latency) AddN(us int64, n int64) {
+	if l.buckets == nil {
+		l.buckets = make([]uint32, numBuckets)
+	}
+	if us < 0 {
+		us = 0
+	}
+	l.buckets[bucketOf(us)] += uint32(n)
+	l.Count += n
+	l.SumUS += us * n
+	if us > l.MaxUS {
+		l.MaxUS = us
+	}
+}
+
+// Merge adds o's values to l.
+func (l *Latency) Merge(o *Latency) {
+	if o.Count == 0 {
+		return
+	}
+	if l.buckets == nil {
+		l.buckets = make([]uint32, numBuckets)
+	}
+	for i, c := range o.buckets {
+		l.buckets[i] += c
+	}
+	l.Count += o.Count
+	l.SumUS += o.SumUS
+	l.MaxUS = max(l.MaxUS, o.MaxUS)
+}
+
+// QuantileUS returns the q-quantile (0 < q <= 1) in microseconds: the value
+// of the sample of rank ceil(q*Count), estimated as the middle of its bucket
+// and never above the exact maximum. Zero when there are no values.
+func (l *Latency) QuantileUS(q float64) float64 {
+	if l.Count == 0 {
+		return 0
+	}
+	rank := int64(math.Ceil(q * float64(l.Count)))
+	rank = min(max(rank, 1), l.Count)
+	var seen int64
+	for i, c := range l.buckets {
+		seen += int64(c)
+		if seen >= rank {
+			lo, hi := bucketLow(i), bucketHigh(i)
+			hi = min(hi, l.MaxUS)
+			if lo >= hi {
+				return float64(lo)
+			}
+			return (float64(lo) + float64(hi)) / 2
+		}
+	}
+	return float64(l.MaxUS)
+}
+
+// Buckets calls fn for each non-empty bucket with a representative value
+// (the middle of the bucket, capped at the maximum) and its count, in
+// increasing order.
+func (l *Latency) Buckets(fn func(us float64, n int64)) {
+	for i, c := range l.buckets {
+		if c == 0 {
+			continue
+		}
+		lo, hi := bucketLow(i), min(bucketHigh(i), l.MaxUS)
+		v := float64(lo)
+		if hi > lo {
+			v = (float64(lo) + float64(hi)) / 2
+		}
+		fn(v, int64(c))
+	}
+}

@@ -1,0 +1,338 @@
+package parse
+
+import (
+	"bytes"
+	"strings"
+)
+
+// Outcome is what became of one line.
+type Outcome uint8
+
+const (
+	Ignored   Outcome = iota // no parser recognized the line
+	Matched                  // a parser read it (it may or may not carry a record)
+	Malformed                // a parser recognized it but could not read it
+	NumOutcomes
+)
+
+var outcomeNames = [NumOutcomes]string{"ignored", "matched", "malformed"}
+
+func (o Outcome) String() string { return outcomeNames[o] }
+
+// Parser names the parser that recognized a line.
+type Parser uint8
+
+const (
+	ParserNone Parser = iota
+	ParserUWSGI
+	ParserNginxAccess
+	ParserNginxError
+	ParserGunicorn
+	ParserJSON
+	NumParsers
+)
+
+var parserNames = [NumParsers]string{"none", "uwsgi", "nginx_access", "nginx_error", "gunicorn", "json"}
+
+func (p Parser) String() string { return parserNames[p] }
+
+// Config holds what a Stream needs to know beyond the lines themselves.
+type Config struct {
+	// JSONFields names the members of structured request logs; nil means DefaultJSONFields.
+	JSONFields *JSONFields
+	// AccessSource is the server that wrote combined-format access lines, which
+	// nginx and gunicorn write alike. Zero means: gunicorn when the stream's
+	// name contains "gunicorn", nginx otherwise.
+	AccessSource Source
+	// AccessSourceSet says AccessSource was chosen explicitly.
+	AccessSourceSet bool
+}
+
+// Stream reads the lines of one log stream (a file, or a CloudWatch Logs log
+// stream) in order and emits records. It holds the state that facts spread
+// over several lines need: uWSGI harakiri episodes and the last request each
+// gunicorn worker started. Lines of other processes may be interleaved.
+// A Stream is not safe for concurrent use.
+type Stream struct {
+	fields       *JSONFields
+	accessSource Source
+
+	rec     Record
+	aux     Record // for records emitted while rec is being filled
+	uev     UWSGIEvent
+	gev     GunicornEvent
+	scratch []byte
+
+	episodes     []episode
+	statusWorker int // worker whose harakiri status block is open, 0 for none
+	starts       map[int]*requestStart
+}
+
+// episode is one harakiri of one worker process, across its tries.
+type episode struct {
+	worker, pid int
+	counted     int    // route timeouts emitted
+	seen        []byte // "core\x00uri\x00" of every request counted, for de-duplication
+	closed      bool   // the worker died or was respawned
+}
+
+type requestStart struct {
+	method, uri []byte
+}
+
+// maxStarts bounds the per-stream memory of gunicorn worker requests.
+const maxStarts = 4096
+
+// NewStream returns a Stream for the log stream called name (a file path or
+// "logGroup/logStream"); the name only serves as a hint of the access-log source.
+func NewStream(cfg Config, name string) *Stream {
+	s := &Stream{fields: cfg.JSONFields, accessSource: SourceNginx, starts: map[int]*requestStart{}}
+	if s.fields == nil {
+		s.fields = DefaultJSONFields()
+	}
+	switch {
+	case cfg.AccessSourceSet:
+		s.accessSource = cfg.AccessSource
+	case strings.Contains(strings.ToLower(name), "gunicorn"):
+		s.accessSource = SourceGunicorn
+	}
+	return s
+}
+
+// Line reads one line (without its newline; a trailing CR is dropped) and
+// calls emit for each record it completes. The record passed to emit is
+// valid only during the call.
+func (s *Stream) Line(line []byte, emit func(*Record)) (Parser, Outcome, error) {
+	if n := len(line); n > 0 && line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	if len(line) == 0 {
+		return ParserNone, Ignored, nil
+	}
+	r := &s.rec
+	r.Reset()
+	switch line[0] {
+	case '[':
+		if ok, err := ParseUWSGIRequest(line, r); ok {
+			return s.finish(ParserUWSGI, err, emit)
+		}
+		if ok, err := ParseGunicorn(line, &s.gev); ok {
+			if err != nil {
+				return ParserGunicorn, Malformed, err
+			}
+			s.gunicorn(emit)
+			return ParserGunicorn, Matched, nil
+		}
+	case '{':
+		if ok, err := ParseJSON(line, s.fields, r, &s.scratch); ok {
+			return s.finish(ParserJSON, err, emit)
+		}
+	default:
+		if ok, err := ParseNginxError(line, r); ok {
+			return s.finish(ParserNginxError, err, emit)
+		}
+		r.Reset()
+		if ok, err := ParseCombined(line, r); ok {
+			r.Source = s.accessSource
+			return s.finish(ParserNginxAccess, err, emit)
+		}
+		r.Reset()
+	}
+	if ok, err := ParseUWSGIEvent(line, &s.uev); ok {
+		if err != nil {
+			return ParserUWSGI, Malformed, err
+		}
+		s.uwsgi(emit)
+		return ParserUWSGI, Matched, nil
+	}
+	return ParserNone, Ignored, nil
+}
+
+func (s *Stream) finish(p Parser, err error, emit func(*Record)) (Parser, Outcome, error) {
+	if err != nil {
+		return p, Malformed, err
+	}
+	r := &s.rec
+	switch r.Kind {
+	case 0:
+		return p, Matched, nil
+	case KindRequestStart:
+		s.remember(r.PID, r.Method, r.URI)
+	case KindRequest:
+		if r.PID > 0 && len(s.starts) > 0 {
+			delete(s.starts, r.PID)
+		}
+	}
+	emit(r)
+	return p, Matched, nil
+}
+
+// remember keeps the request a worker began, for a later WORKER TIMEOUT.
+func (s *Stream) remember(pid int, method, uri []byte) {
+	if pid <= 0 {
+		return
+	}
+	st := s.starts[pid]
+	if st == nil {
+		if len(s.starts) >= maxStarts {
+			clear(s.starts)
+		}
+		st = &requestStart{}
+		s.starts[pid] = st
+	}
+	st.method = append(st.method[:0], method...)
+	st.uri = append(st.uri[:0], uri...)
+}
+
+func (s *Stream) gunicorn(emit func(*Record)) {
+	ev, r := &s.gev, &s.rec
+	switch ev.Kind {
+	case GunicornRequestStart:
+		s.remember(ev.PID, ev.Method, ev.URI)
+		r.Kind, r.Source, r.PID, r.Method, r.URI = KindRequestStart, SourceGunicorn, ev.PID, ev.Method, ev.URI
+		r.TimeText, r.TimeLayout = ev.Time, TimeGunicorn
+		emit(r)
+	case GunicornWorkerTimeout:
+		// The arbiter names the worker; what it was doing is the last request
+		// that worker started in this stream, if the stream shows it.
+		r.Kind, r.Source, r.Timeout, r.PID = KindTimeout, SourceGunicorn, TimeoutGunicornWorker, ev.Worker
+		r.TimeText, r.TimeLayout = ev.Time, TimeGunicorn
+		if st := s.starts[ev.Worker]; st != nil {
+			r.Method, r.URI = st.method, st.uri
+			emit(r)
+			delete(s.starts, ev.Worker)
+			return
+		}
+		emit(r)
+	case GunicornWorkerKilled:
+		r.Kind, r.Source, r.PID = KindWorkerKill, SourceGunicorn, ev.Worker
+		r.TimeText, r.TimeLayout = ev.Time, TimeGunicorn
+		emit(r)
+	}
+}
+
+func (s *Stream) uwsgi(emit func(*Record)) {
+	ev, r := &s.uev, &s.rec
+	r.Source, r.TimeText = SourceUWSGI, ev.Time
+	if len(ev.Time) == 24 {
+		r.TimeLayout = TimeCtime
+	}
+	switch ev.Kind {
+	case UWSGIHarakiriBanner:
+		e := s.episode(ev.Worker)
+		if ev.Try == 1 || e.pid != ev.PID || e.closed {
+			s.closeEpisode(e, emit)
+			*e = episode{worker: ev.Worker, pid: ev.PID, seen: e.seen[:0]}
+		}
+		r.Kind, r.Worker, r.PID, r.Try = KindHarakiri, ev.Worker, ev.PID, ev.Try
+		emit(r)
+	case UWSGIStatusBegin:
+		s.statusWorker = ev.Worker
+	case UWSGIStatusEnd:
+		s.statusWorker = 0
+	case UWSGIStatusCore:
+		if s.statusWorker == 0 {
+			return // a core line outside a status block: nothing to attribute it to
+		}
+		e := s.episode(s.statusWorker)
+		r.TimeText, r.TimeLayout = ev.Since, TimeEpoch
+		s.harakiriRequest(e, ev.Core, ev.Method, ev.URI, emit)
+	case UWSGIWasManaging:
+		e := s.episode(ev.Worker)
+		if e.pid != ev.PID {
+			// No banner of this process in the stream (it may have gone to
+			// another batch): the line itself says the harakiri deadline passed.
+			s.closeEpisode(e, emit)
+			*e = episode{worker: ev.Worker, pid: ev.PID, seen: e.seen[:0]}
+		}
+		r.TimeText, r.TimeLayout = ev.Since, TimeCtime
+		s.harakiriRequest(e, ev.Core, nil, ev.URI, emit)
+	case UWSGIWorkerDied:
+		if e := s.find(ev.Worker); e != nil && e.pid == ev.PID {
+			s.closeEpisode(e, emit)
+		}
+		if ev.Signal > 0 {
+			r.Kind, r.Worker, r.PID = KindWorkerKill, ev.Worker, ev.PID
+			emit(r)
+		}
+	case UWSGIRespawned:
+		if e := s.find(ev.Worker); e != nil {
+			s.closeEpisode(e, emit)
+		}
+	case UWSGIListenQueueFull:
+		r.Kind = KindListenQueueFull
+		emit(r)
+	}
+}
+
+// harakiriRequest emits the timeout of a request a harakiri killed, once per
+// episode however many tries and dumps name it.
+func (s *Stream) harakiriRequest(e *episode, core int, method, uri []byte, emit func(*Record)) {
+	if e.hasSeen(core, uri) {
+		return
+	}
+	e.seen = append(e.seen, byte(core), byte(core>>8), 0)
+	e.seen = append(e.seen, uri...)
+	e.seen = append(e.seen, 0)
+	e.counted++
+	r := &s.rec
+	r.Kind, r.Timeout, r.Worker, r.PID, r.Method, r.URI = KindTimeout, TimeoutHarakiri, e.worker, e.pid, method, uri
+	emit(r)
+}
+
+func (e *episode) hasSeen(core int, uri []byte) bool {
+	rest := e.seen
+	for len(rest) >= 3 {
+		c := int(rest[0]) | int(rest[1])<<8
+		rest = rest[3:]
+		end := bytes.IndexByte(rest, 0)
+		if end < 0 {
+			return false
+		}
+		if c == core && bytes.Equal(rest[:end], uri) {
+			return true
+		}
+		rest = rest[end+1:]
+	}
+	return false
+}
+
+func (s *Stream) find(worker int) *episode {
+	for i := range s.episodes {
+		if s.episodes[i].worker == worker {
+			return &s.episodes[i]
+		}
+	}
+	return nil
+}
+
+func (s *Stream) episode(worker int) *episode {
+	if e := s.find(worker); e != nil {
+		return e
+	}
+	s.episodes = append(s.episodes, episode{worker: worker})
+	return &s.episodes[len(s.episodes)-1]
+}
+
+// closeEpisode ends an episode; one that named no request killed an idle
+// worker, which is no route's timeout.
+func (s *Stream) closeEpisode(e *episode, emit func(*Record)) {
+	if e.closed || e.pid == 0 && e.counted == 0 {
+		e.closed = true
+		return
+	}
+	e.closed = true
+	if e.counted == 0 {
+		r := &s.aux
+		r.Reset()
+		r.Kind, r.Source, r.Worker, r.PID = KindHarakiriIdle, SourceUWSGI, e.worker, e.pid
+		emit(r)
+	}
+}
+
+// Close ends the stream: open harakiri episodes are settled.
+func (s *Stream) Close(emit func(*Record)) {
+	for i := range s.episodes {
+		s.closeEpisode(&s.episodes[i], emit)
+	}
+}

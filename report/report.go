@@ -1,0 +1,230 @@
+// Package report renders Aggregates as the `slowroutes report` outputs: a
+// ranked table for a terminal and a stable JSON document for scripts.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/slowroutes/slowroutes/metrics"
+	"github.com/slowroutes/slowroutes/parse"
+)
+
+// Document is the JSON contract of `slowroutes report --format json`
+// (docs in README.md). Fields are only ever added.
+type Document struct {
+	Lines     Lines     `json:"lines"`
+	Routes    []Route   `json:"routes"`
+	Events    Events    `json:"events"`
+	Envelopes Envelopes `json:"envelopes"`
+	Settings  Settings  `json:"settings"`
+}
+
+// Lines counts input lines; Total = Matched + Ignored + Malformed.
+type Lines struct {
+	Total     int64                       `json:"total"`
+	Matched   int64                       `json:"matched"`
+	Ignored   int64                       `json:"ignored"`
+	Malformed int64                       `json:"malformed"`
+	ByParser  map[string]map[string]int64 `json:"by_parser"`
+}
+
+// Route is one row: a (route, method, graphql_operation).
+type Route struct {
+	Route            string           `json:"route"`
+	Method           string           `json:"method"`
+	GraphQLOperation string           `json:"graphql_operation"`
+	Requests         map[string]int64 `json:"requests"`
+	Timeouts         map[string]int64 `json:"timeouts"`
+	TimeoutsTotal    int64            `json:"timeouts_total"`
+	ClientAborts     int64            `json:"client_aborts"`
+	UpstreamFailures int64            `json:"upstream_failures"`
+	FailuresBySource map[string]int64 `json:"upstream_failures_by_source"`
+	Slow             int64            `json:"slow"`
+	LatencyMS        Latency          `json:"latency_ms"`
+}
+
+// Latency summarizes request durations in milliseconds. Count, sum and max
+// are exact; quantiles are within about 3% of a true sample.
+type Latency struct {
+	Count int64   `json:"count"`
+	Sum   float64 `json:"sum"`
+	P50   float64 `json:"p50"`
+	P95   float64 `json:"p95"`
+	P99   float64 `json:"p99"`
+	Max   float64 `json:"max"`
+}
+
+// Events are facts that belong to no route.
+type Events struct {
+	HarakiriBanners   int64            `json:"harakiri_banners"`
+	HarakiriRetries   int64            `json:"harakiri_retries"`
+	HarakiriIdle      int64            `json:"harakiri_idle_worker"`
+	WorkerKills       map[string]int64 `json:"worker_kills"`
+	ListenQueueFull   int64            `json:"listen_queue_full"`
+	RouteOverflow     int64            `json:"route_overflow"`
+	OperationOverflow int64            `json:"graphql_operation_overflow"`
+}
+
+// Envelopes counts CloudWatch Logs event envelopes read from event inputs.
+type Envelopes struct {
+	Read     int64 `json:"read"`
+	Rejected int64 `json:"rejected"`
+}
+
+// Settings echoes what shaped the numbers.
+type Settings struct {
+	SlowMS float64 `json:"slow_ms"`
+}
+
+// Build turns aggregates into the document.
+func Build(a *metrics.Aggregates, env Envelopes) Document {
+	d := Document{Routes: []Route{}, Envelopes: env, Settings: Settings{SlowMS: float64(a.SlowUS) / 1000}}
+	d.Lines = Lines{
+		Matched:   a.Lines.ByOutcome(parse.Matched),
+		Ignored:   a.Lines.ByOutcome(parse.Ignored),
+		Malformed: a.Lines.ByOutcome(parse.Malformed),
+		ByParser:  map[string]map[string]int64{},
+	}
+	d.Lines.Total = d.Lines.Matched + d.Lines.Ignored + d.Lines.Malformed
+	for p := parse.Parser(0); p < parse.NumParsers; p++ {
+		for o := parse.Outcome(0); o < parse.NumOutcomes; o++ {
+			if n := a.Lines[p][o]; n > 0 {
+				if d.Lines.ByParser[p.String()] == nil {
+					d.Lines.ByParser[p.String()] = map[string]int64{}
+				}
+				d.Lines.ByParser[p.String()][o.String()] = n
+			}
+		}
+	}
+	for _, r := range a.Rows() {
+		row := Route{
+			Route: r.Route, Method: r.Method, GraphQLOperation: r.Operation,
+			Requests: map[string]int64{}, Timeouts: map[string]int64{}, FailuresBySource: map[string]int64{},
+			TimeoutsTotal: r.TimeoutTotal(), ClientAborts: r.ClientAborts, UpstreamFailures: r.FailureTotal(), Slow: r.Slow,
+		}
+		for s := parse.Source(0); s < parse.NumSources; s++ {
+			row.Requests[s.String()] = r.Requests[s]
+		}
+		for t := parse.TimeoutHarakiri; t < parse.NumTimeouts; t++ {
+			row.Timeouts[t.String()] = r.Timeouts[t]
+		}
+		for f := metrics.Failure(0); f < metrics.NumFailures; f++ {
+			row.FailuresBySource[f.String()] = r.UpstreamFailures[f]
+		}
+		l := &r.Latency
+		row.LatencyMS = Latency{
+			Count: l.Count, Sum: ms(float64(l.SumUS)), Max: ms(float64(l.MaxUS)),
+			P50: ms(l.QuantileUS(0.50)), P95: ms(l.QuantileUS(0.95)), P99: ms(l.QuantileUS(0.99)),
+		}
+		d.Routes = append(d.Routes, row)
+	}
+	e := &a.Events
+	d.Events = Events{
+		HarakiriBanners: e.HarakiriBanners, HarakiriRetries: e.HarakiriRetries, HarakiriIdle: e.HarakiriIdle,
+		WorkerKills: map[string]int64{}, ListenQueueFull: e.ListenQueueFull,
+		RouteOverflow: e.RouteOverflow, OperationOverflow: e.OperationOverflow,
+	}
+	for s := parse.Source(0); s < parse.NumSources; s++ {
+		if n := e.WorkerKills[s]; n > 0 {
+			d.Events.WorkerKills[s.String()] = n
+		}
+	}
+	return d
+}
+
+// ms converts microseconds to milliseconds, rounded to the microsecond.
+func ms(us float64) float64 { return math.Round(us) / 1000 }
+
+// WriteJSON writes the document as indented JSON.
+func WriteJSON(w io.Writer, d Document) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(d)
+}
+
+// WriteTable writes the worst top routes (all when top <= 0) as an aligned table.
+func WriteTable(w io.Writer, d Document, top int) error {
+	fmt.Fprintf(w, "lines: %d total, %d matched, %d ignored, %d malformed", d.Lines.Total, d.Lines.Matched, d.Lines.Ignored, d.Lines.Malformed)
+	if d.Envelopes.Read > 0 {
+		fmt.Fprintf(w, "; events: %d read, %d rejected", d.Envelopes.Read, d.Envelopes.Rejected)
+	}
+	fmt.Fprintln(w)
+	e := d.Events
+	fmt.Fprintf(w, "harakiri: %d banners (%d retries, %d idle workers); worker kills: %s; listen queue full: %d",
+		e.HarakiriBanners, e.HarakiriRetries, e.HarakiriIdle, kv(e.WorkerKills), e.ListenQueueFull)
+	if e.RouteOverflow > 0 || e.OperationOverflow > 0 {
+		fmt.Fprintf(w, "; over the cardinality cap: %d route records, %d operation records", e.RouteOverflow, e.OperationOverflow)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "TIMEOUTS\tharakiri\tnginx504\tupstream\tgunicorn\tREQUESTS\tSLOW\t499\tFAILED\tp50 ms\tp95 ms\tp99 ms\tmax ms\t  METHOD  ROUTE")
+	rows := d.Routes
+	if top > 0 && len(rows) > top {
+		rows = rows[:top]
+	}
+	for _, r := range rows {
+		var req int64
+		for _, n := range r.Requests {
+			req += n
+		}
+		name := r.Route
+		if r.GraphQLOperation != "" {
+			name += " (" + r.GraphQLOperation + ")"
+		}
+		method := r.Method
+		if method == "" {
+			method = "-"
+		}
+		l := r.LatencyMS
+		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t  %s %s\n",
+			r.TimeoutsTotal, r.Timeouts["uwsgi_harakiri"], r.Timeouts["nginx_504"], r.Timeouts["nginx_upstream_timeout"],
+			r.Timeouts["gunicorn_worker_timeout"], req, r.Slow, r.ClientAborts, r.UpstreamFailures,
+			num(l.Count, l.P50), num(l.Count, l.P95), num(l.Count, l.P99), num(l.Count, l.Max), padRight(method, 7), name)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(rows) < len(d.Routes) {
+		fmt.Fprintf(w, "... %d more rows (--top 0 shows all)\n", len(d.Routes)-len(rows))
+	}
+	return nil
+}
+
+func num(count int64, v float64) string {
+	if count == 0 {
+		return "-"
+	}
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	}
+	return fmt.Sprintf("%.2f", v)
+}
+
+func padRight(s string, n int) string {
+	if len(s) >= n {
+		return s
+	}
+	return s + strings.Repeat(" ", n-len(s))
+}
+
+func kv(m map[string]int64) string {
+	if len(m) == 0 {
+		return "0"
+	}
+	var parts []string
+	for _, s := range []string{"uwsgi", "gunicorn", "nginx", "app"} {
+		if n, ok := m[s]; ok {
+			parts = append(parts, fmt.Sprintf("%s %d", s, n))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
