@@ -1,0 +1,38 @@
+# slowroutes — every entry point a person or CI needs.
+GO        ?= go
+BIN       ?= bin
+FUZZTIME  ?= 10s
+CAPTURES  := testdata/captures
+
+.PHONY: demo test e2e bench fuzz cli vet
+
+## demo: rank the worst routes of the bundled real-server captures
+demo:
+	$(GO) run ./cmd/slowroutes report $(CAPTURES)/uwsgi.log $(CAPTURES)/nginx-access.log $(CAPTURES)/nginx-error.log $(CAPTURES)/gunicorn-error.log $(CAPTURES)/gunicorn-access.log
+
+## test: unit, golden and integration tests (tools they need are checked for; CI=true makes a missing tool fatal)
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+
+cli:
+	$(GO) build -trimpath -o $(BIN)/slowroutes ./cmd/slowroutes
+
+## e2e: re-capture logs from real nginx/uwsgi/gunicorn and check the freshly built CLI on them
+e2e: cli
+	@dir=$$(mktemp -d /tmp/slowroutes-e2e.XXXXXX) && \
+	  testdata/capture/capture.sh "$$dir" && \
+	  SLOWROUTES_E2E_DIR="$$dir" SLOWROUTES_E2E_BIN="$(CURDIR)/$(BIN)/slowroutes" \
+	    $(GO) test -count=1 -run 'TestE2E' ./cmd/slowroutes/ && \
+	  rm -rf "$$dir"
+
+## bench: Go benchmarks of the hot path (compare runs with benchstat)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./parse/ ./route/ ./pipeline/ ./event/ | tee $(BIN)/bench.txt
+
+## fuzz: run every fuzz target briefly
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; done
