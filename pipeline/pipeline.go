@@ -222,3 +222,12 @@ func (c Config) String() string {
 	return fmt.Sprintf("max_routes=%d max_operations=%d graphql=%v slow_us=%d route_table=%d",
 		c.MaxRoutes, c.MaxOperations, c.GraphQLPaths, c.SlowUS, c.Routes.Len())
 }
+
+// Swap returns what has been counted so far and starts counting afresh,
+// keeping the stream state and the cardinality caps: a Lambda container
+// emits one invocation's facts and goes on.
+func (p *Pipeline) Swap() *metrics.Aggregates {
+	a := p.agg
+	p.agg = metrics.New(p.cfg.SlowUS)
+	return a
+}
