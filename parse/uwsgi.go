@@ -63,11 +63,11 @@ func ParseUWSGIRequest(line []byte, r *Record) (ok bool, err error) {
 	}
 	r.HasDuration = true
 	// " (HTTP/1.1 200)", possibly after " via sendfile() " and the like.
-	open := bytes.IndexByte(rest, '(')
+	open := bytes.Index(rest, []byte(" ("))
 	if open < 0 {
 		return true, errMalformed("uwsgi request: status")
 	}
-	rest = rest[open+1:]
+	rest = rest[open+2:]
 	close := bytes.IndexByte(rest, ')')
 	if close < 0 {
 		return true, errMalformed("uwsgi request: status")

@@ -47,7 +47,10 @@ if missing; then
         echo "capture.sh: run as root to install them, or: apt-get install -y nginx uwsgi uwsgi-plugin-python3 gunicorn" >&2
         exit 2
     fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y nginx uwsgi uwsgi-plugin-python3 gunicorn
+    export DEBIAN_FRONTEND=noninteractive
+    pkgs="nginx uwsgi uwsgi-plugin-python3 gunicorn"
+    # shellcheck disable=SC2086
+    apt-get install -y $pkgs || { apt-get update && apt-get install -y $pkgs; }
     PY=/usr/bin/python3
     if missing; then
         echo "capture.sh: prerequisites still missing after apt-get install" >&2
