@@ -187,6 +187,20 @@ func ParseJSON(line []byte, fields *JSONFields, r *Record, scratch *[]byte) (ok 
 			nginx = true
 		}
 	}
+	if len(r.Method) > 0 && !isMethod(r.Method) {
+		// Some loggers write "get"; anything else is no method.
+		start := len(buf)
+		for _, c := range r.Method {
+			if c >= 'a' && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			buf = append(buf, c)
+		}
+		r.Method = buf[start:len(buf):len(buf)]
+		if !isMethod(r.Method) {
+			r.Method = nil
+		}
+	}
 	*scratch = buf
 	if request != nil {
 		m, u, ok := splitRequestLine(request)

@@ -78,6 +78,7 @@ type episode struct {
 
 type requestStart struct {
 	method, uri []byte
+	active      bool // false once the request finished or timed out; the buffers stay for reuse
 }
 
 // maxStarts bounds the per-stream memory of gunicorn worker requests.
@@ -160,7 +161,9 @@ func (s *Stream) finish(p Parser, err error, emit func(*Record)) (Parser, Outcom
 		s.remember(r.PID, r.Method, r.URI)
 	case KindRequest:
 		if r.PID > 0 && len(s.starts) > 0 {
-			delete(s.starts, r.PID)
+			if st := s.starts[r.PID]; st != nil {
+				st.active = false
+			}
 		}
 	}
 	emit(r)
@@ -182,6 +185,7 @@ func (s *Stream) remember(pid int, method, uri []byte) {
 	}
 	st.method = append(st.method[:0], method...)
 	st.uri = append(st.uri[:0], uri...)
+	st.active = true
 }
 
 func (s *Stream) gunicorn(emit func(*Record)) {
@@ -197,11 +201,9 @@ func (s *Stream) gunicorn(emit func(*Record)) {
 		// that worker started in this stream, if the stream shows it.
 		r.Kind, r.Source, r.Timeout, r.PID = KindTimeout, SourceGunicorn, TimeoutGunicornWorker, ev.Worker
 		r.TimeText, r.TimeLayout = ev.Time, TimeGunicorn
-		if st := s.starts[ev.Worker]; st != nil {
+		if st := s.starts[ev.Worker]; st != nil && st.active {
 			r.Method, r.URI = st.method, st.uri
-			emit(r)
-			delete(s.starts, ev.Worker)
-			return
+			st.active = false
 		}
 		emit(r)
 	case GunicornWorkerKilled:

@@ -130,7 +130,8 @@ func isPlaceholder(seg []byte) bool {
 //   - 16 or more hex digits: a SHA-1, an ObjectId (24), an MD5 (32);
 //   - 4 or more digits among letters: inv-2026-0001, ord12345, cus_9f8e7d;
 //   - a separator (_ - .) followed by a digit, with 2 or more digits: usr_42, order-17;
-//   - 20 or more bytes of [A-Za-z0-9_-] with a digit or mixed case: random tokens.
+//   - 20 or more bytes of [A-Za-z0-9_-] with a digit or mixed case: random tokens;
+//   - 12 or more such bytes mixing upper case, lower case and digits: cus_NffrFeUfNV2Hib.
 //
 // It keeps ordinary words and short version-like segments: me, v2, oauth2, 2fa, s3, v10.
 func IsID(seg []byte) bool {
@@ -175,6 +176,8 @@ func IsID(seg []byte) bool {
 	case sepDigit > 0 && digits >= 2:
 		return true
 	case tokenChars && n >= 20 && (digits > 0 || upper >= 2 && lower >= 2):
+		return true
+	case tokenChars && n >= 12 && digits > 0 && upper >= 2 && lower >= 2:
 		return true
 	}
 	return false

@@ -53,8 +53,8 @@ func ParseTable(r io.Reader) (*Table, error) {
 		if line == "" || line[0] == '#' {
 			continue
 		}
-		if f := strings.Fields(line); len(f) == 2 {
-			line = f[1]
+		if f := strings.Fields(line); len(f) == 2 && strings.ToUpper(f[0]) == f[0] && strings.HasPrefix(f[1], "/") {
+			line = f[1] // "GET /users/{id}"
 		}
 		tp, err := parseTemplate(line)
 		if err != nil {

@@ -1,0 +1,249 @@
+package pipeline
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/slowroutes/slowroutes/event"
+	"github.com/slowroutes/slowroutes/metrics"
+	"github.com/slowroutes/slowroutes/parse"
+	"github.com/slowroutes/slowroutes/route"
+)
+
+// realLines reads a capture written by real servers (testdata/capture).
+func realLines(tb testing.TB, name string) [][]byte {
+	tb.Helper()
+	b, err := os.ReadFile("../testdata/captures/" + name)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n"))
+}
+
+func feed(p *Pipeline, stream string, lines ...string) {
+	s := p.Stream([]byte(stream))
+	for _, l := range lines {
+		p.Line(s, []byte(l))
+	}
+}
+
+func rowsByKey(a *metrics.Aggregates) map[metrics.Key]*metrics.Row {
+	out := map[metrics.Key]*metrics.Row{}
+	for _, r := range a.Rows() {
+		out[r.Key] = r
+	}
+	return out
+}
+
+func TestGraphQLOperations(t *testing.T) {
+	p := New(Config{GraphQLPaths: []string{"/graphql", "/api/graphql/"}})
+	feed(p, "nginx",
+		// real nginx combined line with the operation in the query string
+		`127.0.0.1 - - [22/Nov/2026:23:30:33 +0000] "GET /graphql?operationName=ListInvoices&query=query%20ListInvoices%20%7B%20invoices%20%7D HTTP/1.1" 200 67 "-" "slowroutes-capture/1.0" 0.000 0.001`,
+		// hand-written: a second GraphQL path, an invalid name, a non-GraphQL path
+		`127.0.0.1 - - [22/Nov/2026:23:30:33 +0000] "GET /api/graphql/?operationName=Get%20Me HTTP/1.1" 200 67 "-" "-" 0.000 0.001`,
+		`127.0.0.1 - - [22/Nov/2026:23:30:33 +0000] "GET /search?operationName=Nope HTTP/1.1" 200 67 "-" "-" 0.000 0.001`,
+	)
+	got := rowsByKey(p.Aggregates())
+	for _, k := range []metrics.Key{
+		{Route: "/graphql", Method: "GET", Operation: "ListInvoices"},
+		{Route: "/api/graphql/", Method: "GET"},
+		{Route: "/search", Method: "GET"},
+	} {
+		if got[k] == nil || got[k].Requests[parse.SourceNginx] != 1 {
+			t.Errorf("row %+v missing: %v", k, got)
+		}
+	}
+}
+
+func TestCardinalityCap(t *testing.T) {
+	p := New(Config{MaxRoutes: 3, MaxOperations: 1})
+	for i := 0; i < 10; i++ {
+		feed(p, "nginx", fmt.Sprintf(`10.0.0.1 - - [22/Nov/2026:23:30:33 +0000] "GET /r%c/x HTTP/1.1" 504 0 "-" "-" 60.000 60.000`, 'a'+i))
+	}
+	feed(p, "app", `{"path":"/graphql","status":200,"graphql_operation":"A"}`, `{"path":"/graphql","status":200,"graphql_operation":"B"}`)
+	a := p.Aggregates()
+	rows := rowsByKey(a)
+	over := rows[metrics.Key{Route: route.Overflow, Method: "GET"}]
+	if over == nil || over.Timeouts[parse.TimeoutNginx504] != 7 {
+		t.Fatalf("overflow row: want the 7 timeouts of routes past the cap of 3")
+	}
+	// 7 access lines, then both /graphql lines: the route is past the cap too.
+	if a.Events.RouteOverflow != 9 || a.Events.OperationOverflow != 1 {
+		t.Errorf("overflow events %+v", a.Events)
+	}
+	var timeouts int64
+	for _, r := range rows {
+		timeouts += r.TimeoutTotal()
+	}
+	if timeouts != 10 {
+		t.Errorf("timeouts %d, want 10: the cap must not lose any", timeouts)
+	}
+}
+
+func TestHostileMethodsAndRoutes(t *testing.T) {
+	p := New(Config{})
+	feed(p, "nginx",
+		`10.0.0.1 - - [22/Nov/2026:23:30:33 +0000] "PROPFINDX /a|b#c,d HTTP/1.1" 405 0 "-" "-" 0.001 -`,
+		`10.0.0.1 - - [22/Nov/2026:23:30:33 +0000] "get /x HTTP/1.1" 400 0 "-" "-" 0.001 -`,
+	)
+	for _, r := range p.Aggregates().Rows() {
+		if r.Method != "OTHER" || r.Route != "/:id" {
+			t.Errorf("row %+v", r.Key)
+		}
+	}
+	if p.Aggregates().Lines.ByOutcome(parse.Malformed) != 1 {
+		t.Errorf("lower-case method line should be malformed: %+v", p.Aggregates().Lines)
+	}
+}
+
+func TestRouteTableAndAppTemplate(t *testing.T) {
+	tbl, err := route.ParseTable(strings.NewReader("/invoices/<int:pk>/pdf\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := New(Config{Routes: tbl})
+	feed(p, "x",
+		`[pid: 6843|app: 0|req: 2/3] 127.0.0.1 () {34 vars in 441 bytes} [Sun Nov 22 23:30:33 2026] GET /invoices/1/pdf => generated 48 bytes in 0 msecs (HTTP/1.1 200) 2 headers in 71 bytes (1 switches on core 0)`,
+		`{"event":"request_finished","pid":6844,"method":"GET","path":"/media/5f1d7a9e0c3b2a1f5f1d7a9e0c3b2a1f5f1d7a9e/original","route":"/media/<sha>/original","status":200,"duration_ms":0.3}`)
+	rows := rowsByKey(p.Aggregates())
+	if rows[metrics.Key{Route: "/invoices/:pk/pdf", Method: "GET"}] == nil || rows[metrics.Key{Route: "/media/:sha/original", Method: "GET"}] == nil {
+		t.Errorf("rows %v", rows)
+	}
+}
+
+func TestSlowAndLatency(t *testing.T) {
+	p := New(Config{SlowUS: 500_000})
+	for _, ms := range []int{10, 20, 30, 600, 2000} {
+		feed(p, "u", fmt.Sprintf(`[pid: 1|app: 0|req: 1/1] 127.0.0.1 () {34 vars in 413 bytes} [Sun Nov 22 23:30:33 2026] GET /x => generated 1 bytes in %d msecs (HTTP/1.1 200) 2 headers in 71 bytes (1 switches on core 0)`, ms))
+	}
+	r := rowsByKey(p.Aggregates())[metrics.Key{Route: "/x", Method: "GET"}]
+	if r.Slow != 2 || r.Latency.Count != 5 || r.Latency.MaxUS != 2_000_000 || r.Latency.SumUS != 2_660_000 {
+		t.Errorf("slow %d latency %+v", r.Slow, r.Latency)
+	}
+	if p50 := r.Latency.QuantileUS(0.5); p50 < 29_000 || p50 > 31_000 {
+		t.Errorf("p50 %v µs, want ~30000", p50)
+	}
+}
+
+// payloadOf builds the gzip payload CloudWatch Logs would deliver for lines.
+func payloadOf(tb testing.TB, group, stream string, lines [][]byte) []byte {
+	tb.Helper()
+	type ev struct {
+		ID        string `json:"id"`
+		Timestamp int64  `json:"timestamp"`
+		Message   string `json:"message"`
+	}
+	doc := struct {
+		MessageType         string   `json:"messageType"`
+		Owner               string   `json:"owner"`
+		LogGroup            string   `json:"logGroup"`
+		LogStream           string   `json:"logStream"`
+		SubscriptionFilters []string `json:"subscriptionFilters"`
+		LogEvents           []ev     `json:"logEvents"`
+	}{"DATA_MESSAGE", "123456789012", group, stream, []string{"f"}, nil}
+	for i, l := range lines {
+		doc.LogEvents = append(doc.LogEvents, ev{fmt.Sprint(i), 1795390233000 + int64(i), string(l)})
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(b)
+	zw.Close()
+	return gz.Bytes()
+}
+
+// TestPayloadSameAsLines: a CloudWatch delivery of the real uWSGI capture
+// counts exactly what the plain file counts.
+func TestPayloadSameAsLines(t *testing.T) {
+	lines := realLines(t, "uwsgi.log")
+	plain := New(Config{})
+	s := plain.Stream([]byte("uwsgi.log"))
+	for _, l := range lines {
+		plain.Line(s, l)
+	}
+	plain.Close()
+
+	events := New(Config{})
+	var dec event.Decoder
+	data := base64.StdEncoding.EncodeToString(payloadOf(t, "/ecs/web", "uwsgi/1", lines))
+	payload, err := dec.DecodeData([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := events.Payload(&dec, payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events.Close()
+	if string(h.LogGroup) != "/ecs/web" {
+		t.Errorf("log group %q", h.LogGroup)
+	}
+	if plain.Aggregates().Lines != events.Aggregates().Lines || plain.Aggregates().Events != events.Aggregates().Events {
+		t.Errorf("lines/events differ:\n%+v\n%+v", plain.Aggregates().Lines, events.Aggregates().Lines)
+	}
+	a, b := rowsByKey(plain.Aggregates()), rowsByKey(events.Aggregates())
+	if len(a) != len(b) || len(a) == 0 {
+		t.Fatalf("%d rows vs %d", len(a), len(b))
+	}
+	for k, r := range a {
+		if b[k] == nil || b[k].Requests != r.Requests || b[k].Timeouts != r.Timeouts || b[k].Latency.Count != r.Latency.Count {
+			t.Errorf("row %+v differs", k)
+		}
+	}
+}
+
+// TestNoAllocsPerLine guards the hot path: once routes and streams are
+// known, a line costs no allocation.
+func TestNoAllocsPerLine(t *testing.T) {
+	var lines [][]byte
+	for _, f := range []string{"uwsgi.log", "uwsgi-logdate.log", "nginx-access.log", "nginx-error.log", "gunicorn-error.log", "gunicorn-access.log", "nginx-access.json"} {
+		lines = append(lines, realLines(t, f)...)
+	}
+	p := New(Config{})
+	s := p.Stream([]byte("mixed"))
+	for _, l := range lines { // warm up: create every row, stream and buffer
+		p.Line(s, l)
+	}
+	// One run is a whole pass, so that a rare allocating line cannot round
+	// down to zero in the average.
+	n := testing.AllocsPerRun(20, func() {
+		for _, l := range lines {
+			p.Line(s, l)
+		}
+	})
+	if n != 0 {
+		t.Errorf("%v allocations per pass of %d real lines in steady state", n, len(lines))
+	}
+}
+
+func BenchmarkPipelineRealLines(b *testing.B) {
+	var lines [][]byte
+	var size int
+	for _, f := range []string{"uwsgi.log", "nginx-access.log", "nginx-error.log", "gunicorn-error.log", "gunicorn-access.log", "nginx-access.json"} {
+		for _, l := range realLines(b, f) {
+			lines = append(lines, l)
+			size += len(l) + 1
+		}
+	}
+	p := New(Config{})
+	s := p.Stream([]byte("mixed"))
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	b.ResetTimer()
+	for b.Loop() {
+		for _, l := range lines {
+			p.Line(s, l)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(lines)), "ns/line")
+}
