@@ -108,16 +108,32 @@ func (r *Reader) isPrettyEvent(br *bufio.Reader) bool {
 	if len(bytes.TrimSpace(head[:nl])) != 1 {
 		return false
 	}
-	rest := bytes.TrimLeft(head[nl:], " \t\r\n")
-	return bytes.HasPrefix(rest, []byte(`"awslogs"`)) || bytes.HasPrefix(rest, []byte(`"messageType"`))
+	return startsWithEnvelopeKey(head[nl:])
 }
 
 func isEnvelopeLine(line []byte) bool {
 	if len(line) < 12 || line[0] != '{' {
 		return false
 	}
-	rest := bytes.TrimLeft(line[1:], " \t")
-	return bytes.HasPrefix(rest, []byte(`"awslogs"`)) || bytes.HasPrefix(rest, []byte(`"messageType"`))
+	return startsWithEnvelopeKey(line[1:])
+}
+
+// envelopeKeys are the members a Lambda event or a CloudWatch Logs payload
+// may start with (encoders order them freely); no log line starts so.
+var envelopeKeys = [][]byte{[]byte(`"awslogs"`), []byte(`"messageType"`), []byte(`"logEvents"`),
+	[]byte(`"logGroup"`), []byte(`"logStream"`), []byte(`"owner"`), []byte(`"subscriptionFilters"`)}
+
+func startsWithEnvelopeKey(b []byte) bool {
+	b = bytes.TrimLeft(b, " \t\r\n")
+	if len(b) < 2 || b[0] != '"' {
+		return false
+	}
+	for _, k := range envelopeKeys {
+		if bytes.HasPrefix(b, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // envelope decodes one Lambda event or payload and feeds its log events.
@@ -125,7 +141,7 @@ func isEnvelopeLine(line []byte) bool {
 func (r *Reader) envelope(b []byte) error {
 	r.Envelopes++
 	payload := b
-	if !bytes.Contains(b[:min(len(b), 64)], []byte(`"messageType"`)) {
+	if !bytes.Contains(b, []byte(`"messageType"`)) {
 		data, err := event.LambdaData(b)
 		if err != nil {
 			r.Rejected++
