@@ -59,6 +59,22 @@ func (r *Row) FailureTotal() int64 {
 	return n
 }
 
+// Merge adds the facts of o to r, whatever their keys.
+func (r *Row) Merge(o *Row) {
+	for i := range o.Requests {
+		r.Requests[i] += o.Requests[i]
+	}
+	for i := range o.Timeouts {
+		r.Timeouts[i] += o.Timeouts[i]
+	}
+	for i := range o.UpstreamFailures {
+		r.UpstreamFailures[i] += o.UpstreamFailures[i]
+	}
+	r.ClientAborts += o.ClientAborts
+	r.Slow += o.Slow
+	r.Latency.Merge(&o.Latency)
+}
+
 // Events counts facts that belong to no route.
 type Events struct {
 	HarakiriBanners   int64 // "*** HARAKIRI ON WORKER" lines, every try
@@ -111,20 +127,25 @@ func New(slowUS int64) *Aggregates {
 	return &Aggregates{rows: map[string]*Row{}, SlowUS: slowUS}
 }
 
-// Row returns the row of (route, method, op), creating it on first use. Only
-// creation allocates.
-func (a *Aggregates) Row(route, method, op []byte) *Row {
+// Lookup returns the row of (route, method, op), or nil. It does not allocate.
+func (a *Aggregates) Lookup(route, method, op []byte) *Row {
 	b := append(a.keyBuf[:0], route...)
 	b = append(b, 0)
 	b = append(b, method...)
 	b = append(b, 0)
 	b = append(b, op...)
 	a.keyBuf = b
-	if r, ok := a.rows[string(b)]; ok {
+	return a.rows[string(b)]
+}
+
+// Row returns the row of (route, method, op), creating it on first use. Only
+// creation allocates.
+func (a *Aggregates) Row(route, method, op []byte) *Row {
+	if r := a.Lookup(route, method, op); r != nil {
 		return r
 	}
 	r := &Row{Key: Key{Route: string(route), Method: string(method), Operation: string(op)}}
-	a.rows[string(b)] = r
+	a.rows[string(a.keyBuf)] = r
 	return r
 }
 
@@ -201,19 +222,7 @@ func (a *Aggregates) Len() int { return len(a.rows) }
 // Merge adds o's rows, lines and events to a.
 func (a *Aggregates) Merge(o *Aggregates) {
 	for _, r := range o.rows {
-		t := a.Row([]byte(r.Route), []byte(r.Method), []byte(r.Operation))
-		for i := range r.Requests {
-			t.Requests[i] += r.Requests[i]
-		}
-		for i := range r.Timeouts {
-			t.Timeouts[i] += r.Timeouts[i]
-		}
-		for i := range r.UpstreamFailures {
-			t.UpstreamFailures[i] += r.UpstreamFailures[i]
-		}
-		t.ClientAborts += r.ClientAborts
-		t.Slow += r.Slow
-		t.Latency.Merge(&r.Latency)
+		a.Row([]byte(r.Route), []byte(r.Method), []byte(r.Operation)).Merge(r)
 	}
 	for p := range o.Lines {
 		for q := range o.Lines[p] {

@@ -20,13 +20,13 @@ func ParseCombined(line []byte, r *Record) (ok bool, err error) {
 	if sp <= 0 || sp > 64 {
 		return false, nil
 	}
-	open := bytes.Index(line[sp:], []byte(" ["))
-	if open < 0 {
+	open := bytes.IndexByte(line[sp:], '[')
+	if open < 0 || line[sp+open-1] != ' ' {
 		return false, nil
 	}
-	open += sp + 2
-	close := bytes.Index(line[open:], []byte("] \""))
-	if close < 0 || close > 40 {
+	open += sp + 1
+	close := bytes.IndexByte(line[open:], ']')
+	if close < 0 || close > 40 || !bytes.HasPrefix(line[open+close:], []byte("] \"")) {
 		return false, nil
 	}
 	r.TimeText, r.TimeLayout = line[open:open+close], TimeCLF

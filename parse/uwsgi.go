@@ -18,12 +18,14 @@ func ParseUWSGIRequest(line []byte, r *Record) (ok bool, err error) {
 	if !okPID {
 		return true, errMalformed("uwsgi request: pid")
 	}
-	// The date is the only bracketed field after the vars block.
-	vars := bytes.Index(rest, []byte(" bytes} ["))
-	if vars < 0 {
+	// The date is the only bracketed field after the vars block. Searches
+	// start from rare bytes ('}', '>'): a needle starting with a space would
+	// stop at every space of the line.
+	vars := bytes.IndexByte(rest, '}')
+	if vars < 0 || !bytes.HasPrefix(rest[vars:], []byte("} [")) {
 		return true, errMalformed("uwsgi request: vars block")
 	}
-	rest = rest[vars+len(" bytes} ["):]
+	rest = rest[vars+len("} ["):]
 	end := bytes.IndexByte(rest, ']')
 	if end < 0 {
 		return true, errMalformed("uwsgi request: date")
@@ -34,7 +36,7 @@ func ParseUWSGIRequest(line []byte, r *Record) (ok bool, err error) {
 		return true, errMalformed("uwsgi request: after date")
 	}
 	rest = rest[1:]
-	gen := bytes.Index(rest, []byte(" => generated "))
+	gen := indexGenerated(rest)
 	if gen < 0 {
 		return true, errMalformed("uwsgi request: no 'generated'")
 	}
@@ -44,11 +46,11 @@ func ParseUWSGIRequest(line []byte, r *Record) (ok bool, err error) {
 	}
 	r.Method, r.URI = rest[:sp], rest[sp+1:gen]
 	rest = rest[gen+len(" => generated "):]
-	in := bytes.Index(rest, []byte(" bytes in "))
-	if in < 0 {
+	_, rest, okB := leadingInt(rest)
+	rest, okIn := cutPrefix(rest, " bytes in ")
+	if !okB || !okIn {
 		return true, errMalformed("uwsgi request: size")
 	}
-	rest = rest[in+len(" bytes in "):]
 	n, rest, okN := leadingInt(rest)
 	if !okN {
 		return true, errMalformed("uwsgi request: duration")
@@ -63,11 +65,19 @@ func ParseUWSGIRequest(line []byte, r *Record) (ok bool, err error) {
 	}
 	r.HasDuration = true
 	// " (HTTP/1.1 200)", possibly after " via sendfile() " and the like.
-	open := bytes.Index(rest, []byte(" ("))
+	open := bytes.IndexByte(rest, '(')
+	for open > 0 && rest[open-1] != ' ' { // skip "sendfile()" and the like
+		next := bytes.IndexByte(rest[open+1:], '(')
+		if next < 0 {
+			open = -1
+			break
+		}
+		open += 1 + next
+	}
 	if open < 0 {
 		return true, errMalformed("uwsgi request: status")
 	}
-	rest = rest[open+2:]
+	rest = rest[open+1:]
 	close := bytes.IndexByte(rest, ')')
 	if close < 0 {
 		return true, errMalformed("uwsgi request: status")
@@ -308,4 +318,21 @@ func datePrefix(line []byte, i int) []byte {
 		return line[:i-3]
 	}
 	return nil
+}
+
+// indexGenerated finds " => generated " by its rare '>'; URIs carry '>'
+// only percent-encoded, but the loop copes with a raw one.
+func indexGenerated(b []byte) int {
+	const needle = " => generated "
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '>')
+		if j < 0 {
+			return -1
+		}
+		at := i + j - 2 // the needle starts 2 bytes before its '>'
+		if at >= 0 && len(b)-at >= len(needle) && string(b[at:at+len(needle)]) == needle {
+			return at
+		}
+		i += j + 1
+	}
 }

@@ -126,15 +126,19 @@ func (p *Pipeline) record(rec *parse.Record) {
 	case parse.KindRequest, parse.KindTimeout, parse.KindUpstreamFailure:
 		rt := p.routeOf(rec)
 		op := p.operationOf(rec, rt)
-		if len(op) > 0 {
-			if op = p.ops.Admit(op); string(op) == route.Overflow {
-				ev.OperationOverflow++
+		method := methodOf(rec.Method)
+		// A row that exists was admitted under the caps already.
+		if row = p.agg.Lookup(rt, method, op); row == nil {
+			if len(op) > 0 {
+				if op = p.ops.Admit(op); string(op) == route.Overflow {
+					ev.OperationOverflow++
+				}
 			}
+			if rt = p.routes.Admit(rt); string(rt) == route.Overflow {
+				ev.RouteOverflow++
+			}
+			row = p.agg.Row(rt, method, op)
 		}
-		if rt = p.routes.Admit(rt); string(rt) == route.Overflow {
-			ev.RouteOverflow++
-		}
-		row = p.agg.Row(rt, methodOf(rec.Method), op)
 		p.agg.Add(row, rec)
 	case parse.KindHarakiri:
 		ev.HarakiriBanners++

@@ -4,6 +4,8 @@
 // valid Datadog tag value.
 package route
 
+import "bytes"
+
 // Placeholder replaces an id-like path segment.
 const Placeholder = ":id"
 
@@ -33,27 +35,22 @@ const restSegment = "/:rest"
 // when dst has room.
 func Normalize(dst, uri []byte) []byte {
 	start := len(dst)
-	for i, c := range uri {
-		if c == '?' || c == '#' {
-			uri = uri[:i]
-			break
-		}
+	if i := bytes.IndexByte(uri, '?'); i >= 0 {
+		uri = uri[:i]
+	}
+	if i := bytes.IndexByte(uri, '#'); i >= 0 {
+		uri = uri[:i]
 	}
 	if len(uri) > 7 && (string(uri[:7]) == "http://" || len(uri) > 8 && string(uri[:8]) == "https://") {
 		rest := uri[7:]
 		if uri[4] == 's' {
 			rest = uri[8:]
 		}
-		uri = nil
-		for i, c := range rest {
-			if c == '/' {
-				uri = rest[i:]
-				break
-			}
-		}
-		if uri == nil {
+		i := bytes.IndexByte(rest, '/')
+		if i < 0 {
 			return append(dst, '/')
 		}
+		uri = rest[i:]
 	}
 	if len(uri) == 0 {
 		return append(dst, '/')
@@ -61,30 +58,31 @@ func Normalize(dst, uri []byte) []byte {
 	if uri[0] != '/' {
 		return append(dst, Other...)
 	}
-	for len(uri) > 0 {
-		// uri starts with one or more '/'.
-		for len(uri) > 0 && uri[0] == '/' {
-			uri = uri[1:]
+	var cnt classCounts
+	for i := 0; i < len(uri); {
+		for i < len(uri) && uri[i] == '/' {
+			i++
 		}
-		end := 0
-		for end < len(uri) && uri[end] != '/' {
-			end++
-		}
-		seg := uri[:end]
-		uri = uri[end:]
-		if len(seg) == 0 {
+		if i == len(uri) {
 			if len(dst)-start < MaxLen {
 				dst = append(dst, '/') // trailing slash
 			}
 			break
 		}
+		end, all := scan(uri, i, &cnt)
+		seg := uri[i:end]
+		i = end
 		out := seg
-		if !isPlaceholder(seg) && (IsID(seg) || !tagSafe(seg)) {
+		if seg[0] == ':' {
+			if !isPlaceholder(seg) {
+				out = placeholderBytes
+			}
+		} else if id, unsafe := decide(seg, &cnt, all); id || unsafe {
 			out = placeholderBytes
 		}
 		// Every segment but the last must leave room for "/:rest".
 		room := MaxLen - len(restSegment)
-		if len(uri) == 0 {
+		if i == len(uri) {
 			room = MaxLen
 		}
 		if len(dst)-start+1+len(out) > room {
@@ -101,11 +99,69 @@ var placeholderBytes = []byte(Placeholder)
 // tagSafe accepts the bytes a route segment may keep as they are.
 func tagSafe(seg []byte) bool {
 	for _, c := range seg {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+		if byteClass[c] >= clUnsafe {
 			return false
 		}
 	}
 	return true
+}
+
+// Byte classes, looked up once per byte: normalization is the hot path.
+const (
+	clDigit  = iota // 0-9
+	clHexLow        // a-f
+	clHexUp         // A-F
+	clLower         // g-z
+	clUpper         // G-Z
+	clSep           // _ -
+	clDot           // .
+	clUnsafe        // anything a tag value cannot keep
+	clSlash         // '/': ends a segment
+	numClasses
+)
+
+type classCounts [numClasses]int32
+
+var byteClass = func() (t [256]uint8) {
+	for i := range t {
+		c := byte(i)
+		switch {
+		case c >= '0' && c <= '9':
+			t[i] = clDigit
+		case c >= 'a' && c <= 'f':
+			t[i] = clHexLow
+		case c >= 'A' && c <= 'F':
+			t[i] = clHexUp
+		case c >= 'g' && c <= 'z':
+			t[i] = clLower
+		case c >= 'G' && c <= 'Z':
+			t[i] = clUpper
+		case c == '_' || c == '-':
+			t[i] = clSep
+		case c == '.':
+			t[i] = clDot
+		case c == '/':
+			t[i] = clSlash
+		default:
+			t[i] = clUnsafe
+		}
+	}
+	return t
+}()
+
+// scan counts the classes of b[i:] up to the next '/' (or the end) and
+// returns where it stopped and the set of classes seen.
+func scan(b []byte, i int, cnt *classCounts) (end int, all uint16) {
+	*cnt = classCounts{}
+	for ; i < len(b); i++ {
+		k := byteClass[b[i]]
+		if k == clSlash {
+			break
+		}
+		cnt[k]++
+		all |= 1 << k
+	}
+	return i, all
 }
 
 // isPlaceholder accepts ":name" with name in [a-z0-9_], starting with a letter or '_'.
@@ -135,50 +191,60 @@ func isPlaceholder(seg []byte) bool {
 //
 // It keeps ordinary words and short version-like segments: me, v2, oauth2, 2fa, s3, v10.
 func IsID(seg []byte) bool {
+	var cnt classCounts
+	end, all := scan(seg, 0, &cnt)
+	if end != len(seg) {
+		return false // not one segment
+	}
+	id, _ := decide(seg, &cnt, all)
+	return id
+}
+
+// decide applies the IsID rules to a scanned segment and reports whether it
+// holds a byte a tag cannot keep.
+func decide(seg []byte, cnt *classCounts, all uint16) (id, unsafe bool) {
+	const (
+		words  = 1<<clLower | 1<<clHexLow | 1<<clSep
+		hex    = 1<<clDigit | 1<<clHexLow | 1<<clHexUp
+		notTok = 1<<clDot | 1<<clUnsafe
+	)
 	n := len(seg)
-	if n == 0 {
-		return false
+	unsafe = all&(1<<clUnsafe) != 0
+	if all&^words == 0 && all&(1<<clLower) != 0 {
+		return false, false // a plain lower-case word: the common case
 	}
-	var digits, hex, upper, lower, sepDigit int
-	tokenChars := true
-	for i, c := range seg {
-		switch {
-		case c >= '0' && c <= '9':
-			digits++
-			hex++
-			if i > 0 && (seg[i-1] == '_' || seg[i-1] == '-' || seg[i-1] == '.') {
-				sepDigit++
-			}
-		case c >= 'a' && c <= 'f':
-			hex++
-			lower++
-		case c >= 'A' && c <= 'F':
-			hex++
-			upper++
-		case c >= 'g' && c <= 'z':
-			lower++
-		case c >= 'G' && c <= 'Z':
-			upper++
-		case c == '_' || c == '-':
-		default:
-			tokenChars = false
-		}
-	}
+	digits := int(cnt[clDigit])
+	lower, upper := int(cnt[clHexLow]+cnt[clLower]), int(cnt[clHexUp]+cnt[clUpper])
+	token := all&notTok == 0
 	switch {
+	case n == 0:
+		return false, false
 	case digits == n:
-		return true
-	case hex == n && n >= 16:
-		return true
+		return true, unsafe
+	case n >= 16 && all&^hex == 0:
+		return true, unsafe
 	case n == 36 && isUUID(seg):
-		return true
+		return true, unsafe
 	case digits >= 4:
-		return true
-	case sepDigit > 0 && digits >= 2:
-		return true
-	case tokenChars && n >= 20 && (digits > 0 || upper >= 2 && lower >= 2):
-		return true
-	case tokenChars && n >= 12 && digits > 0 && upper >= 2 && lower >= 2:
-		return true
+		return true, unsafe
+	case digits >= 2 && all&(1<<clSep|1<<clDot) != 0 && sepDigit(seg):
+		return true, unsafe
+	case token && n >= 20 && (digits > 0 || upper >= 2 && lower >= 2):
+		return true, unsafe
+	case token && n >= 12 && digits > 0 && upper >= 2 && lower >= 2:
+		return true, unsafe
+	}
+	return false, unsafe
+}
+
+// sepDigit reports a separator followed by a digit: usr_42, order-17.
+func sepDigit(seg []byte) bool {
+	for i := 1; i < len(seg); i++ {
+		if c := seg[i]; c >= '0' && c <= '9' {
+			if p := seg[i-1]; p == '_' || p == '-' || p == '.' {
+				return true
+			}
+		}
 	}
 	return false
 }
