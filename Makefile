@@ -28,6 +28,7 @@ e2e: cli
 
 ## bench: Go benchmarks of the hot path (compare runs with benchstat)
 bench:
+	@mkdir -p $(BIN)
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./parse/ ./route/ ./pipeline/ ./event/ | tee $(BIN)/bench.txt
 
 ## fuzz: run every fuzz target briefly

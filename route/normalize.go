@@ -223,7 +223,7 @@ func decide(seg []byte, cnt *classCounts, all uint16) (id, unsafe bool) {
 		return true, unsafe
 	case n >= 16 && all&^hex == 0:
 		return true, unsafe
-	case n == 36 && isUUID(seg):
+	case n == 36 && cnt[clSep] == 4 && digits+lower+upper == 32 && isUUID(seg):
 		return true, unsafe
 	case digits >= 4:
 		return true, unsafe
@@ -250,6 +250,9 @@ func sepDigit(seg []byte) bool {
 }
 
 func isUUID(s []byte) bool {
+	if s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return false
+	}
 	for i, c := range s {
 		if i == 8 || i == 13 || i == 18 || i == 23 {
 			if c != '-' {

@@ -188,3 +188,19 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkNormalize(b *testing.B) {
+	paths := [][]byte{
+		[]byte("/api/v2/reports/3f0c6a4e-8b1d-4c2a-9e7f-1a2b3c4d5e6f/export?page=2"),
+		[]byte("/invoices/123456/pdf"),
+		[]byte("/media/5f1d7a9e0c3b2a1f5f1d7a9e0c3b2a1f5f1d7a9e/original"),
+		[]byte("/api/v1/auth/oauth2/token"),
+	}
+	buf := make([]byte, 0, 256)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, p := range paths {
+			buf = Normalize(buf[:0], p)
+		}
+	}
+}
