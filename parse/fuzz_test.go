@@ -63,8 +63,10 @@ func fuzzParser(f *testing.F, parse func(line []byte, r *Record) (bool, error)) 
 }
 
 func FuzzParseUWSGIRequest(f *testing.F) { fuzzParser(f, ParseUWSGIRequest) }
-func FuzzParseCombined(f *testing.F)     { fuzzParser(f, ParseCombined) }
-func FuzzParseNginxError(f *testing.F)   { fuzzParser(f, ParseNginxError) }
+func FuzzParseCombined(f *testing.F) {
+	fuzzParser(f, func(line []byte, r *Record) (bool, error) { return ParseCombined(line, 1, r) })
+}
+func FuzzParseNginxError(f *testing.F) { fuzzParser(f, ParseNginxError) }
 
 func FuzzParseJSON(f *testing.F) {
 	fields := DefaultJSONFields()

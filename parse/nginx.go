@@ -10,11 +10,12 @@ import "bytes"
 //
 // The first extra field, when it is a decimal number of seconds with a dot,
 // is the request time (nginx `$request_time`, gunicorn `%(L)s`); an integer
-// extra field is gunicorn's `%(D)s` (microseconds) and wins over `%(L)s`.
+// extra field is a duration of intUnitUS microseconds each — gunicorn's
+// `%(D)s` (1) or `%(T)s` (1e6) — and wins over `%(L)s`.
 // Other extras (`$upstream_response_time`, which may be `-` or
 // `0.1, 0.2 : 0.3`) are skipped. r.Source is left for the caller to set:
 // the shape does not say which server wrote it. The record aliases line.
-func ParseCombined(line []byte, r *Record) (ok bool, err error) {
+func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error) {
 	// Cheap shape check: "<addr> <ident> <user> [<date>] \"".
 	sp := bytes.IndexByte(line, ' ')
 	if sp <= 0 || sp > 64 {
@@ -84,8 +85,8 @@ func ParseCombined(line []byte, r *Record) (ok bool, err error) {
 			extraSeconds = false // later decimals are upstream times
 			continue
 		}
-		if us, ok := atoi(field); ok {
-			r.DurationUS, r.HasDuration = int64(us), true
+		if n, ok := atoi(field); ok {
+			r.DurationUS, r.HasDuration = int64(n)*intUnitUS, true
 			break
 		}
 		break // "-" or text: nothing more we read

@@ -46,6 +46,10 @@ type Config struct {
 	AccessSource Source
 	// AccessSourceSet says AccessSource was chosen explicitly.
 	AccessSourceSet bool
+	// AccessIntUnitUS is the unit of an integer duration after a
+	// combined-format line, in microseconds: 1 (gunicorn %(D)s, the default)
+	// or 1e6 (gunicorn %(T)s).
+	AccessIntUnitUS int64
 }
 
 // Stream reads the lines of one log stream (a file, or a CloudWatch Logs log
@@ -56,6 +60,7 @@ type Config struct {
 type Stream struct {
 	fields       *JSONFields
 	accessSource Source
+	intUnitUS    int64
 
 	rec     Record
 	aux     Record // for records emitted while rec is being filled
@@ -87,7 +92,10 @@ const maxStarts = 4096
 // NewStream returns a Stream for the log stream called name (a file path or
 // "logGroup/logStream"); the name only serves as a hint of the access-log source.
 func NewStream(cfg Config, name string) *Stream {
-	s := &Stream{fields: cfg.JSONFields, accessSource: SourceNginx, starts: map[int]*requestStart{}}
+	s := &Stream{fields: cfg.JSONFields, accessSource: SourceNginx, intUnitUS: cfg.AccessIntUnitUS, starts: map[int]*requestStart{}}
+	if s.intUnitUS <= 0 {
+		s.intUnitUS = 1
+	}
 	if s.fields == nil {
 		s.fields = DefaultJSONFields()
 	}
@@ -133,7 +141,7 @@ func (s *Stream) Line(line []byte, emit func(*Record)) (Parser, Outcome, error) 
 			return s.finish(ParserNginxError, err, emit)
 		}
 		r.Reset()
-		if ok, err := ParseCombined(line, r); ok {
+		if ok, err := ParseCombined(line, s.intUnitUS, r); ok {
 			r.Source = s.accessSource
 			return s.finish(ParserNginxAccess, err, emit)
 		}

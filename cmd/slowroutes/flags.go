@@ -22,6 +22,7 @@ type pipelineFlags struct {
 	graphqlPaths  stringList
 	jsonFields    string
 	accessSource  string
+	accessIntUnit string
 }
 
 type stringList []string
@@ -36,6 +37,7 @@ func (f *pipelineFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxOperations, "max-operations", pipeline.DefaultMaxOperations, "cardinality cap on GraphQL operation names")
 	fs.Var(&f.graphqlPaths, "graphql-path", "`PATH` of a GraphQL endpoint (repeatable; default /graphql)")
 	fs.StringVar(&f.jsonFields, "json-fields", "", "extra JSON log field names, e.g. `path=req_path,duration_ms=took,operation=gql_op`")
+	fs.StringVar(&f.accessIntUnit, "access-int-unit", "us", "`unit` of an integer duration after a combined-format access line: us (gunicorn %(D)s), ms, or s (gunicorn %(T)s)")
 	fs.StringVar(&f.accessSource, "access-source", "auto", "server that wrote combined-format access lines: `nginx|gunicorn|auto` (auto: gunicorn when the file or stream name says so)")
 }
 
@@ -66,6 +68,16 @@ func (f *pipelineFlags) config() (pipeline.Config, error) {
 		cfg.Parse.AccessSource, cfg.Parse.AccessSourceSet = parse.SourceGunicorn, true
 	default:
 		return cfg, fmt.Errorf("--access-source: want nginx, gunicorn or auto, got %q", f.accessSource)
+	}
+	switch f.accessIntUnit {
+	case "us", "":
+		cfg.Parse.AccessIntUnitUS = 1
+	case "ms":
+		cfg.Parse.AccessIntUnitUS = 1000
+	case "s":
+		cfg.Parse.AccessIntUnitUS = 1e6
+	default:
+		return cfg, fmt.Errorf("--access-int-unit: want us, ms or s, got %q", f.accessIntUnit)
 	}
 	if f.routesFile != "" {
 		fh, err := os.Open(f.routesFile)
