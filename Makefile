@@ -22,8 +22,9 @@ cli:
 e2e: cli
 	@dir=$$(mktemp -d /tmp/slowroutes-e2e.XXXXXX) && \
 	  testdata/capture/capture.sh "$$dir" && \
+	  SLOWROUTES_CAPTURE_DIR="$$dir" $(GO) test -count=1 ./internal/capture/ && \
 	  SLOWROUTES_E2E_DIR="$$dir" SLOWROUTES_E2E_BIN="$(CURDIR)/$(BIN)/slowroutes" \
-	    $(GO) test -count=1 -run 'TestE2E' ./cmd/slowroutes/ && \
+	    $(GO) test -count=1 -v -run 'TestE2E' ./cmd/slowroutes/ && \
 	  rm -rf "$$dir"
 
 ## bench: Go benchmarks of the hot path (compare runs with benchstat)
