@@ -51,18 +51,15 @@ func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error)
 		return true, errMalformed("access: request line")
 	}
 	r.Kind, r.Status, r.Method, r.URI = KindRequest, status, method, uri
-	// Skip " <bytes> \"referer\" \"user agent\"" to reach the extras.
-	for n := 0; n < 2; n++ {
-		o := bytes.IndexByte(rest, '"')
-		if o < 0 {
-			return true, nil // plain common log format: no extras
-		}
-		c := bytes.IndexByte(rest[o+1:], '"')
-		if c < 0 {
-			return true, errMalformed("access: quoted field not closed")
-		}
-		rest = rest[o+1+c+1:]
+	// The extras follow the user agent, whose closing quote is the last quote
+	// of the line: nginx writes a quote inside a field as \x22. Searching from
+	// the end skips the long user agent. A format that quotes a field after
+	// the extras yields no duration rather than a wrong one.
+	last := bytes.LastIndexByte(rest, '"')
+	if last < 0 {
+		return true, nil // common log format: no extras
 	}
+	rest = rest[last+1:]
 	extraSeconds := true
 	for len(rest) > 0 {
 		if rest[0] == ' ' {
