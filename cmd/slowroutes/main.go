@@ -13,6 +13,8 @@ const usage = `slowroutes turns uWSGI, nginx and gunicorn logs into per-route ti
 
 Usage:
   slowroutes report [flags] PATH...   rank the worst routes of log files, .gz files or CloudWatch Logs event files
+  slowroutes subscribe [flags]        subscribe CloudWatch Logs log groups to a slowroutes function (or --remove)
+  slowroutes backfill [flags]         rank the worst routes of CloudWatch Logs log groups' history (e.g. 30 days)
   slowroutes help COMMAND             show a command's flags
 
 Run 'slowroutes COMMAND --help' for the flags of a command.
@@ -26,6 +28,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"report", runReport},
+		{"subscribe", runSubscribe},
+		{"backfill", runBackfill},
 	}
 }
 
