@@ -1,0 +1,99 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/slowroutes/slowroutes/metrics"
+	"github.com/slowroutes/slowroutes/parse"
+)
+
+func sample() *metrics.Aggregates {
+	a := metrics.New(metrics.DefaultSlowUS)
+	add := func(route, method string, rec parse.Record) {
+		a.Add(a.Row([]byte(route), []byte(method), nil), &rec)
+	}
+	for i := 0; i < 100; i++ {
+		add("/fast", "GET", parse.Record{Kind: parse.KindRequest, Source: parse.SourceNginx, Status: 200, DurationUS: int64(1000 + i), HasDuration: true})
+	}
+	add("/slow/:id", "GET", parse.Record{Kind: parse.KindTimeout, Source: parse.SourceUWSGI, Timeout: parse.TimeoutHarakiri})
+	add("/slow/:id", "GET", parse.Record{Kind: parse.KindRequest, Source: parse.SourceNginx, Status: 504, DurationUS: 60_000_000, HasDuration: true})
+	add("/p99", "POST", parse.Record{Kind: parse.KindRequest, Source: parse.SourceUWSGI, Status: 200, DurationUS: 9_000_000, HasDuration: true})
+	a.Lines[parse.ParserNginxAccess][parse.Matched] = 102
+	a.Lines[parse.ParserNone][parse.Ignored] = 5
+	a.Lines[parse.ParserUWSGI][parse.Malformed] = 1
+	return a
+}
+
+func TestJSONContract(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, Build(sample(), Envelopes{})); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Lines  map[string]any   `json:"lines"`
+		Routes []map[string]any `json:"routes"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Lines["total"] != 108.0 || doc.Lines["matched"] != 102.0 || doc.Lines["ignored"] != 5.0 || doc.Lines["malformed"] != 1.0 {
+		t.Errorf("lines %v", doc.Lines)
+	}
+	// Worst first: timeouts, then p99.
+	var order []string
+	for _, r := range doc.Routes {
+		order = append(order, r["route"].(string))
+		for _, k := range []string{"route", "method", "graphql_operation", "requests", "timeouts", "client_aborts", "upstream_failures", "slow", "latency_ms"} {
+			if _, ok := r[k]; !ok {
+				t.Errorf("row %v lacks %q", r["route"], k)
+			}
+		}
+		for _, k := range []string{"uwsgi", "nginx", "gunicorn", "app"} {
+			if _, ok := r["requests"].(map[string]any)[k]; !ok {
+				t.Errorf("requests lacks %q", k)
+			}
+		}
+		for _, k := range []string{"uwsgi_harakiri", "nginx_504", "nginx_upstream_timeout", "gunicorn_worker_timeout"} {
+			if _, ok := r["timeouts"].(map[string]any)[k]; !ok {
+				t.Errorf("timeouts lacks %q", k)
+			}
+		}
+	}
+	if strings.Join(order, " ") != "/slow/:id /p99 /fast" {
+		t.Errorf("order %v", order)
+	}
+	slow := doc.Routes[0]
+	if slow["timeouts"].(map[string]any)["uwsgi_harakiri"] != 1.0 || slow["timeouts"].(map[string]any)["nginx_504"] != 1.0 || slow["slow"] != 1.0 {
+		t.Errorf("slow row %v", slow)
+	}
+	fast := doc.Routes[2]["latency_ms"].(map[string]any)
+	if fast["count"] != 100.0 || fast["max"] != 1.099 {
+		t.Errorf("fast latency %v", fast)
+	}
+	if p50 := fast["p50"].(float64); p50 < 1.02 || p50 > 1.08 {
+		t.Errorf("fast p50 %v ms, want about 1.05", p50)
+	}
+}
+
+func TestTable(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, Build(sample(), Envelopes{Read: 3, Rejected: 1}), 2); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	lines := strings.Split(out, "\n")
+	if !strings.Contains(lines[0], "108 total") || !strings.Contains(lines[0], "1 rejected") {
+		t.Errorf("summary %q", lines[0])
+	}
+	header := lines[3]
+	first := lines[4]
+	if !strings.HasSuffix(first, "/slow/:id") || strings.Index(first, "GET") != strings.Index(header, "METHOD") {
+		t.Errorf("first row not aligned or not worst:\n%s\n%s", header, first)
+	}
+	if !strings.Contains(out, "1 more rows") {
+		t.Errorf("--top 2 did not say what it left out:\n%s", out)
+	}
+}
