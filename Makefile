@@ -4,7 +4,7 @@ BIN       ?= bin
 FUZZTIME  ?= 10s
 CAPTURES  := testdata/captures
 
-.PHONY: demo test e2e bench fuzz cli vet
+.PHONY: demo test e2e bench fuzz cli vet build
 
 ## demo: rank the worst routes of the bundled real-server captures
 demo:
@@ -38,3 +38,28 @@ fuzz:
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
+
+## build: cross-compile both Lambda functions (linux/arm64, static) into bin/harakiri/bootstrap and bin/slowlog/bootstrap
+LAMBDA_GOFLAGS := -tags lambda.norpc -trimpath -ldflags '-s -w'
+LAMBDA_ENV     := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
+
+build:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_GOFLAGS) -o $(BIN)/harakiri/bootstrap ./functions/harakiri
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_GOFLAGS) -o $(BIN)/slowlog/bootstrap ./functions/slowlog
+
+# sam build (BuildMethod: makefile) calls these with ARTIFACTS_DIR set.
+build-HarakiriFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_GOFLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/harakiri
+
+build-SlowlogFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_GOFLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/slowlog
+
+## lint: gofmt, go vet and cfn-lint on template.yaml
+lint: cfn-lint
+	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
+	$(GO) vet ./...
+
+cfn-lint:
+	cfn-lint template.yaml
+
+.PHONY: build-HarakiriFunction build-SlowlogFunction lint cfn-lint

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 
 	"github.com/slowroutes/slowroutes/internal/jsonscan"
 )
@@ -60,6 +59,7 @@ type Decoder struct {
 	msg     []byte
 	zr      *gzip.Reader
 	br      bytes.Reader
+	events  []rawEvent
 }
 
 // LambdaData returns the base64 text of awslogs.data in a Lambda event
@@ -158,115 +158,233 @@ func (d *Decoder) Gunzip(gz []byte) ([]byte, error) {
 // Events reads a decoded payload, fills h and calls fn for each log event in
 // order. A payload whose JSON does not scan fails with ErrPayload before fn
 // is called, so that a caller can reject a bad envelope before counting
-// anything from it.
+// anything from it. The log events of a CONTROL_MESSAGE are not delivered.
+//
+// The payload is read once: the members before and after logEvents are
+// skipped, and logEvents is scanned in place, keeping where each event lies.
 func (d *Decoder) Events(payload []byte, h *Header, fn func(*LogEvent)) error {
 	*h = Header{}
-	var (
-		o     jsonscan.Object
-		m     jsonscan.Member
-		evRaw []byte
-		found bool
-	)
-	if !o.Start(payload) {
+	b := payload
+	i := skipSpace(b, 0)
+	if i >= len(b) || b[i] != '{' {
 		return fmt.Errorf("%w: not an object", ErrPayload)
 	}
-	for {
-		more, err := o.Next(&m)
-		if err != nil {
-			return fmt.Errorf("%w: %v", ErrPayload, err)
+	i++
+	found := false
+	d.events = d.events[:0]
+	for first := true; ; first = false {
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return fmt.Errorf("%w: %v", ErrPayload, jsonscan.ErrSyntax)
 		}
-		if !more {
+		if b[i] == '}' {
 			break
 		}
-		switch string(m.Key) {
+		if !first {
+			if b[i] != ',' {
+				return fmt.Errorf("%w: %v", ErrPayload, jsonscan.ErrSyntax)
+			}
+			i = skipSpace(b, i+1)
+		}
+		if i >= len(b) || b[i] != '"' {
+			return fmt.Errorf("%w: %v", ErrPayload, jsonscan.ErrSyntax)
+		}
+		end, _, ok := jsonscan.StringEnd(b, i+1)
+		if !ok {
+			return fmt.Errorf("%w: %v", ErrPayload, jsonscan.ErrSyntax)
+		}
+		key := b[i+1 : end]
+		i = skipSpace(b, end+1)
+		if i >= len(b) || b[i] != ':' {
+			return fmt.Errorf("%w: %v", ErrPayload, jsonscan.ErrSyntax)
+		}
+		i = skipSpace(b, i+1)
+		if string(key) == "logEvents" {
+			n, err := d.scan(b[i:])
+			if err != nil {
+				return err
+			}
+			i += n
+			found = true
+			continue
+		}
+		start := i
+		if i, ok = skipValue(b, i); !ok {
+			return fmt.Errorf("%w: %v", ErrPayload, jsonscan.ErrSyntax)
+		}
+		raw := b[start:i]
+		if len(raw) >= 2 && raw[0] == '"' {
+			raw = raw[1 : len(raw)-1]
+		}
+		switch string(key) {
 		case "messageType":
-			h.MessageType = m.Raw
+			h.MessageType = raw
 		case "owner":
-			h.Owner = m.Raw
+			h.Owner = raw
 		case "logGroup":
-			h.LogGroup = m.Raw
+			h.LogGroup = raw
 		case "logStream":
-			h.LogStream = m.Raw
-		case "logEvents":
-			evRaw, found = m.Raw, true
+			h.LogStream = raw
 		}
 	}
 	if len(h.MessageType) == 0 {
 		return fmt.Errorf("%w: no messageType", ErrPayload)
 	}
+	if string(h.MessageType) == ControlMessage {
+		return nil
+	}
 	if !found {
-		if string(h.MessageType) == ControlMessage {
-			return nil
-		}
 		return fmt.Errorf("%w: no logEvents", ErrPayload)
 	}
-	// Scan once to validate, then deliver: nothing is counted from a payload
-	// that turns out broken halfway.
-	if err := d.walk(evRaw, nil); err != nil {
-		return err
+	var ev LogEvent
+	for i := range d.events {
+		r := &d.events[i]
+		ev.ID, ev.Timestamp, ev.Message = r.id, r.ts, r.msg
+		if r.escaped {
+			d.msg = jsonscan.AppendUnescaped(d.msg[:0], r.msg)
+			ev.Message = d.msg
+		}
+		fn(&ev)
 	}
-	return d.walk(evRaw, fn)
+	return nil
 }
 
-func (d *Decoder) walk(raw []byte, fn func(*LogEvent)) error {
-	var (
-		a  jsonscan.Array
-		o  jsonscan.Object
-		m  jsonscan.Member
-		ev LogEvent
-	)
-	if !a.Start(raw) {
-		return fmt.Errorf("%w: logEvents is not an array", ErrPayload)
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
 	}
-	for {
-		more, err := a.NextObject(&o)
-		if err != nil {
-			return fmt.Errorf("%w: logEvents: %v", ErrPayload, err)
+	return i
+}
+
+// skipValue returns the end of the JSON value that starts at b[i].
+func skipValue(b []byte, i int) (int, bool) {
+	if i >= len(b) {
+		return i, false
+	}
+	switch b[i] {
+	case '"':
+		end, _, ok := jsonscan.StringEnd(b, i+1)
+		return end + 1, ok
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				end, _, ok := jsonscan.StringEnd(b, i+1)
+				if !ok {
+					return i, false
+				}
+				i = end
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1, true
+				}
+			}
+			i++
 		}
-		if !more {
-			return nil
+		return i, false
+	}
+	start := i
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\n' && b[i] != '\t' && b[i] != '\r' {
+		i++
+	}
+	return i, i > start
+}
+
+// rawEvent is where one log event lies in a payload.
+type rawEvent struct {
+	id      []byte
+	msg     []byte // still escaped when escaped is set
+	ts      int64
+	escaped bool
+}
+
+// scan validates the logEvents array that b starts with, records its events
+// in d.events and returns the length of the array.
+func (d *Decoder) scan(b []byte) (int, error) {
+	var (
+		o jsonscan.Object
+		m jsonscan.Member
+	)
+	if len(b) == 0 || b[0] != '[' {
+		return 0, fmt.Errorf("%w: logEvents is not an array", ErrPayload)
+	}
+	i := 1
+	for first := true; ; first = false {
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return 0, fmt.Errorf("%w: logEvents: %v", ErrPayload, jsonscan.ErrSyntax)
 		}
-		ev = LogEvent{}
+		if b[i] == ']' {
+			return i + 1, nil
+		}
+		if !first {
+			if b[i] != ',' {
+				return 0, fmt.Errorf("%w: logEvents: %v", ErrPayload, jsonscan.ErrSyntax)
+			}
+			i = skipSpace(b, i+1)
+		}
+		if !o.Start(b[i:]) {
+			return 0, fmt.Errorf("%w: logEvents: %v", ErrPayload, jsonscan.ErrSyntax)
+		}
+		var ev rawEvent
 		hasMsg := false
 		for {
 			more, err := o.Next(&m)
 			if err != nil {
-				return fmt.Errorf("%w: log event: %v", ErrPayload, err)
+				return 0, fmt.Errorf("%w: log event: %v", ErrPayload, err)
 			}
 			if !more {
 				break
 			}
 			switch string(m.Key) {
 			case "id":
-				ev.ID = m.Raw
+				ev.id = m.Raw
 			case "timestamp":
-				ts, err := strconv.ParseInt(string(m.Raw), 10, 64)
-				if err != nil {
-					return fmt.Errorf("%w: log event timestamp %q", ErrPayload, m.Raw)
+				ts, ok := parseMillis(m.Raw)
+				if !ok {
+					return 0, fmt.Errorf("%w: log event timestamp %q", ErrPayload, m.Raw)
 				}
-				ev.Timestamp = ts
+				ev.ts = ts
 			case "message":
 				if !m.IsString {
-					return fmt.Errorf("%w: log event message is not a string", ErrPayload)
+					return 0, fmt.Errorf("%w: log event message is not a string", ErrPayload)
 				}
 				hasMsg = true
-				if fn == nil {
-					continue
-				}
-				if m.Escaped {
-					d.msg = jsonscan.AppendUnescaped(d.msg[:0], m.Raw)
-					ev.Message = d.msg
-				} else {
-					ev.Message = m.Raw
-				}
+				ev.msg, ev.escaped = m.Raw, m.Escaped
 			}
 		}
-		a.Done(&o)
+		i += o.Pos()
 		if !hasMsg {
-			return fmt.Errorf("%w: log event without message", ErrPayload)
+			return 0, fmt.Errorf("%w: log event without message", ErrPayload)
 		}
-		if fn != nil {
-			fn(&ev)
+		d.events = append(d.events, ev)
+	}
+}
+
+// parseMillis reads a JSON integer timestamp without allocating.
+func parseMillis(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+		if len(b) == 0 {
+			return 0, false
 		}
 	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }

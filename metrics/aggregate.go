@@ -216,6 +216,14 @@ func (a *Aggregates) Rows() []*Row {
 	return out
 }
 
+// EachRow calls fn for every row, in no particular order: cheaper than
+// Rows when the order does not matter.
+func (a *Aggregates) EachRow(fn func(*Row)) {
+	for _, r := range a.rows {
+		fn(r)
+	}
+}
+
 // Len is the number of rows.
 func (a *Aggregates) Len() int { return len(a.rows) }
 

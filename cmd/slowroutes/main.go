@@ -13,6 +13,7 @@ const usage = `slowroutes turns uWSGI, nginx and gunicorn logs into per-route ti
 
 Usage:
   slowroutes report [flags] PATH...   rank the worst routes of log files, .gz files or CloudWatch Logs event files
+  slowroutes emit [flags] PATH...     send (or --dry-run: print) the DogStatsD datagrams the Lambda functions would send
   slowroutes subscribe [flags]        subscribe CloudWatch Logs log groups to a slowroutes function (or --remove)
   slowroutes backfill [flags]         rank the worst routes of CloudWatch Logs log groups' history (e.g. 30 days)
   slowroutes help COMMAND             show a command's flags
@@ -28,6 +29,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"report", runReport},
+		{"emit", runEmit},
 		{"subscribe", runSubscribe},
 		{"backfill", runBackfill},
 	}

@@ -1,0 +1,339 @@
+// Package lambdahandler is the Lambda handler both functions share: it
+// takes the raw bytes of a CloudWatch Logs subscription event (or of a
+// Kinesis event carrying the same payloads), runs their lines through the
+// pipeline and emits the batch's metrics as DogStatsD distributions.
+package lambdahandler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/slowroutes/slowroutes/event"
+	"github.com/slowroutes/slowroutes/internal/jsonscan"
+	"github.com/slowroutes/slowroutes/metrics"
+	"github.com/slowroutes/slowroutes/parse"
+	"github.com/slowroutes/slowroutes/pipeline"
+)
+
+// Options configures a Handler.
+type Options struct {
+	Pipeline pipeline.Config
+	Emitter  metrics.EmitterConfig
+	// MaxStreams bounds the log streams whose multi-line state a container
+	// keeps; the least recently used is settled and forgotten first.
+	MaxStreams int
+	// RecentBatches is how many deliveries are remembered to drop duplicates.
+	RecentBatches int
+	// DeadlineReserve is the time left before the deadline under which no
+	// further batch is started (DefaultDeadlineReserve when zero).
+	DeadlineReserve time.Duration
+	// OnInvocation, if set, sees what each invocation did (for logging).
+	OnInvocation func(context.Context, Summary)
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxStreams      = 1024
+	DefaultDeadlineReserve = 250 * time.Millisecond
+)
+
+// Summary says what one invocation did.
+type Summary struct {
+	RequestID  string
+	Input      string // "cloudwatch" or "kinesis"
+	Batches    int    // payloads counted
+	Control    int    // CONTROL_MESSAGE payloads acknowledged
+	Duplicates int    // payloads skipped as already counted
+	Rejected   int    // payloads that did not decode
+	Retried    int    // Kinesis records left for a retry (rejected or out of time)
+	Lines      int64
+	Datagrams  int64
+	Err        error // the error returned, if any
+}
+
+// ErrDeadline is returned when too little time is left to process an event.
+var ErrDeadline = errors.New("too close to the invocation deadline")
+
+// Handler is a lambda.Handler. It is safe for concurrent use, though Lambda
+// invokes it one event at a time.
+type Handler struct {
+	mu      sync.Mutex
+	opt     Options
+	p       *pipeline.Pipeline
+	dec     event.Decoder
+	em      *metrics.Emitter
+	seen    *recent
+	streams map[string]*streamUse
+	clock   uint64
+	recs    []event.KinesisRecord
+	sum     Summary
+	lgBuf   []byte
+}
+
+type streamUse struct {
+	logGroup string
+	last     uint64
+}
+
+var _ lambda.Handler = (*Handler)(nil)
+
+// New returns a Handler that emits through c.
+func New(c metrics.Client, opt Options) *Handler {
+	if opt.MaxStreams <= 0 {
+		opt.MaxStreams = DefaultMaxStreams
+	}
+	if opt.DeadlineReserve <= 0 {
+		opt.DeadlineReserve = DefaultDeadlineReserve
+	}
+	h := &Handler{
+		opt:     opt,
+		em:      metrics.NewEmitter(c, opt.Emitter),
+		seen:    newRecent(opt.RecentBatches),
+		streams: map[string]*streamUse{},
+	}
+	pc := opt.Pipeline
+	next := pc.OnRecord
+	pc.OnRecord = func(rec *parse.Record, row *metrics.Row) {
+		h.em.Observe(rec, row, h.p.EventTimeMS())
+		if next != nil {
+			next(rec, row)
+		}
+	}
+	h.p = pipeline.New(pc)
+	return h
+}
+
+var nullResponse = []byte("null")
+
+// Invoke handles one Lambda event: CloudWatch Logs ({"awslogs":...}) or
+// Kinesis ({"Records":...}). A CloudWatch Logs event that does not decode
+// fails before any of its facts is emitted, so that Lambda retries it and
+// then hands it to the on-failure destination; once facts are emitted it
+// never fails (a retry would count them twice). A Kinesis event answers
+// with a partial batch response naming the first record not counted.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.sum = Summary{}
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		h.sum.RequestID = lc.AwsRequestID
+	}
+	sent := h.em.Sent
+	var (
+		resp []byte
+		err  error
+	)
+	if event.KindOf(payload) == event.KindKinesis {
+		resp, err = h.kinesis(ctx, payload)
+	} else {
+		resp, err = h.cloudwatch(ctx, payload)
+	}
+	// The sandbox freezes as soon as the handler returns.
+	_ = h.em.Flush()
+	h.sum.Datagrams, h.sum.Err = h.em.Sent-sent, err
+	if h.opt.OnInvocation != nil {
+		h.opt.OnInvocation(ctx, h.sum)
+	}
+	return resp, err
+}
+
+func (h *Handler) timeLeft(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < h.opt.DeadlineReserve {
+		return ErrDeadline
+	}
+	return nil
+}
+
+func (h *Handler) cloudwatch(ctx context.Context, payload []byte) ([]byte, error) {
+	h.sum.Input = "cloudwatch"
+	if err := h.timeLeft(ctx); err != nil {
+		return nil, err
+	}
+	data, err := event.LambdaData(payload)
+	if err != nil {
+		return nil, h.reject("cloudwatch", err)
+	}
+	if err := h.batch("cloudwatch", data); err != nil {
+		return nil, h.reject("cloudwatch", err)
+	}
+	return nullResponse, nil
+}
+
+// batch counts one delivery (the base64 of a gzip payload) unless it was
+// counted before. Nothing is counted when it returns an error.
+func (h *Handler) batch(input string, data []byte) error {
+	key := h.seen.key(data)
+	if h.seen.has(key) {
+		h.sum.Duplicates++
+		h.em.Envelopes(input, "duplicate", "", "", 1)
+		return nil
+	}
+	payload, err := h.dec.DecodeData(data)
+	if err != nil {
+		return err
+	}
+	hdr, err := h.p.Payload(&h.dec, payload)
+	if err != nil {
+		return err
+	}
+	h.seen.add(key)
+	lg := h.unescape(hdr.LogGroup)
+	if string(hdr.MessageType) == event.ControlMessage {
+		h.sum.Control++
+		h.em.Envelopes(input, "control", "", lg, 1)
+		return nil
+	}
+	h.sum.Batches++
+	h.touch(hdr, lg)
+	h.emit(lg)
+	h.em.Envelopes(input, "accepted", "", lg, 1)
+	h.evict()
+	return nil
+}
+
+func (h *Handler) emit(logGroup string) {
+	agg := h.p.Swap()
+	h.sum.Lines += agg.Lines.Total()
+	h.em.Emit(agg, metrics.Batch{LogGroup: logGroup})
+}
+
+func (h *Handler) unescape(b []byte) string {
+	for _, c := range b {
+		if c == '\\' {
+			h.lgBuf = jsonscan.AppendUnescaped(h.lgBuf[:0], b)
+			return string(h.lgBuf)
+		}
+	}
+	return string(b)
+}
+
+// reject counts a delivery that did not decode and returns the error.
+func (h *Handler) reject(input string, err error) error {
+	h.sum.Rejected++
+	h.em.Envelopes(input, "rejected", Reason(err), "", 1)
+	return fmt.Errorf("rejected %s event: %w", input, err)
+}
+
+// Reason names the kind of a decoding error, for the reason tag.
+func Reason(err error) string {
+	switch {
+	case errors.Is(err, event.ErrBase64):
+		return "base64"
+	case errors.Is(err, event.ErrGzip):
+		return "gzip"
+	case errors.Is(err, event.ErrPayload):
+		return "json"
+	case errors.Is(err, event.ErrTooLarge):
+		return "too_large"
+	}
+	return "not_event"
+}
+
+func (h *Handler) kinesis(ctx context.Context, payload []byte) ([]byte, error) {
+	h.sum.Input = "kinesis"
+	if err := h.timeLeft(ctx); err != nil {
+		return nil, err
+	}
+	recs, err := event.KinesisRecords(h.recs, payload)
+	h.recs = recs
+	if err != nil {
+		return nil, h.reject("kinesis", err)
+	}
+	var failed []byte
+	for i := range recs {
+		r := &recs[i]
+		if h.timeLeft(ctx) != nil {
+			failed = r.SequenceNumber
+			h.sum.Retried = len(recs) - i
+			break
+		}
+		if err := h.batch("kinesis", r.Data); err != nil {
+			// Lambda retries the batch from the first record it is told
+			// failed: stop here so that nothing after it is counted twice.
+			h.sum.Rejected++
+			h.em.Envelopes("kinesis", "rejected", Reason(err), "", 1)
+			failed = r.SequenceNumber
+			h.sum.Retried = len(recs) - i
+			break
+		}
+	}
+	return batchResponse(failed), nil
+}
+
+// batchResponse writes events.KinesisEventResponse for at most one failed
+// record, by hand: a sequence number is digits, quoted to be safe.
+func batchResponse(seq []byte) []byte {
+	if seq == nil {
+		return []byte(`{"batchItemFailures":[]}`)
+	}
+	b := []byte(`{"batchItemFailures":[{"itemIdentifier":`)
+	b = strconv.AppendQuote(b, string(seq))
+	return append(b, "}]}"...)
+}
+
+// touch marks the log stream of hdr as used now.
+func (h *Handler) touch(hdr event.Header, logGroup string) {
+	h.clock++
+	name := string(hdr.LogGroup) + "/" + string(hdr.LogStream)
+	if u := h.streams[name]; u != nil {
+		u.last = h.clock
+		return
+	}
+	h.streams[name] = &streamUse{logGroup: logGroup, last: h.clock}
+}
+
+// evict settles and forgets the least recently used streams past
+// MaxStreams, emitting what settling them yields.
+func (h *Handler) evict() {
+	for len(h.streams) > h.opt.MaxStreams {
+		var (
+			oldest string
+			u      *streamUse
+		)
+		for name, s := range h.streams {
+			if u == nil || s.last < u.last {
+				oldest, u = name, s
+			}
+		}
+		h.p.CloseStream([]byte(oldest))
+		delete(h.streams, oldest)
+		h.emit(u.logGroup)
+	}
+}
+
+// Pipeline is the handler's pipeline, for feeding local log files (the CLI)
+// through the same path; call Finish once they are in.
+func (h *Handler) Pipeline() *pipeline.Pipeline { return h.p }
+
+// Finish settles the named streams (local files fed through Pipeline),
+// emits what they and any other line fed through Pipeline yield, counts the
+// envelopes read from local files, and flushes. Streams of Lambda events
+// are left open, as in a function, whose streams outlive an invocation.
+func (h *Handler) Finish(streams []string, envelopes, rejected int64) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, name := range streams {
+		h.p.CloseStream([]byte(name))
+	}
+	h.emit("")
+	h.em.Envelopes("file", "accepted", "", "", envelopes-rejected)
+	h.em.Envelopes("file", "rejected", "", "", rejected)
+	return h.em.Flush()
+}
+
+// Sent is the number of datagrams handed to the client so far.
+func (h *Handler) Sent() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.em.Sent
+}

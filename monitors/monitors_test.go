@@ -1,0 +1,138 @@
+// Package monitors holds Datadog monitors and a dashboard built on the
+// slowroutes metric contract; its test checks every metric and tag they use.
+package monitors
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/slowroutes/slowroutes/metrics"
+)
+
+// metricRef matches one metric in a Datadog query: aggregator, name, tag
+// filter and optional group-by.
+var metricRef = regexp.MustCompile(`\b(sum|max|min|avg|count|p50|p75|p90|p95|p99):([A-Za-z][A-Za-z0-9_.]*)\{([^}]*)\}(?:\s*by\s*\{([^}]*)\})?`)
+
+var templateRef = regexp.MustCompile(`\{\{\s*([a-z_]+)\.name\s*\}\}`)
+
+// queries collects the query strings ("query", "q") of a monitor or dashboard.
+func queries(v any, out *[]string) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			if s, ok := x.(string); ok && (k == "query" || k == "q") {
+				*out = append(*out, s)
+			}
+			queries(x, out)
+		}
+	case []any:
+		for _, x := range v {
+			queries(x, out)
+		}
+	}
+}
+
+func TestMonitorsUseTheContract(t *testing.T) {
+	files, err := filepath.Glob("*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no monitors: %v", err)
+	}
+	for _, want := range []string{"timeouts-by-route.json", "timeout-ratio-by-route.json", "p99-latency-by-route.json", "pipeline-lag.json", "dashboard.json"} {
+		if !slices.Contains(files, want) {
+			t.Errorf("%s is missing", want)
+		}
+	}
+	for _, f := range files {
+		t.Run(f, func(t *testing.T) {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc map[string]any
+			if err := json.Unmarshal(b, &doc); err != nil {
+				t.Fatal(err)
+			}
+			vars := map[string]bool{}
+			if tv, ok := doc["template_variables"].([]any); ok {
+				for _, v := range tv {
+					vars[v.(map[string]any)["name"].(string)] = true
+				}
+			}
+			var qs []string
+			queries(doc, &qs)
+			if len(qs) == 0 {
+				t.Fatal("no query")
+			}
+			groups := map[string]bool{}
+			for _, q := range qs {
+				refs := metricRef.FindAllStringSubmatch(q, -1)
+				if len(refs) == 0 {
+					t.Errorf("query %q names no metric", q)
+				}
+				for _, r := range refs {
+					checkRef(t, q, r, vars, groups)
+				}
+			}
+			// A monitor's message may only name tags its query groups by.
+			for _, k := range []string{"name", "message"} {
+				s, _ := doc[k].(string)
+				for _, m := range templateRef.FindAllStringSubmatch(s, -1) {
+					if !groups[m[1]] {
+						t.Errorf("%s uses {{%s.name}}, which the query does not group by", k, m[1])
+					}
+				}
+			}
+		})
+	}
+}
+
+func checkRef(t *testing.T, q string, r []string, vars, groups map[string]bool) {
+	t.Helper()
+	agg, full, filter, by := r[1], r[2], r[3], r[4]
+	name, ok := strings.CutPrefix(full, metrics.DefaultNamespace+".")
+	spec, found := metrics.Lookup(name)
+	if !ok || !found {
+		t.Errorf("%q: metric %s is not in the contract", q, full)
+		return
+	}
+	if spec.Counter && agg != "sum" {
+		t.Errorf("%q: %s is a counter sent as a distribution: query it with sum, not %s", q, full, agg)
+	}
+	if !spec.Counter && agg == "sum" {
+		t.Errorf("%q: summing %s (%s) means nothing", q, full, spec.Unit)
+	}
+	has := func(k string) bool { return spec.HasTag(k) || slices.Contains(metrics.GlobalTags, k) }
+	for _, f := range strings.Split(filter, ",") {
+		f = strings.TrimSpace(f)
+		switch {
+		case f == "*":
+		case strings.HasPrefix(f, "$"):
+			if !vars[f[1:]] {
+				t.Errorf("%q: template variable %s is not defined", q, f)
+			}
+			if !has(f[1:]) {
+				t.Errorf("%q: %s has no tag %s", q, full, f[1:])
+			}
+		default:
+			k, v, _ := strings.Cut(f, ":")
+			if !has(k) || !spec.AllowsValue(k, v) {
+				t.Errorf("%q: %s has no tag %s", q, full, f)
+			}
+		}
+	}
+	if by == "" {
+		return
+	}
+	for _, k := range strings.Split(by, ",") {
+		k = strings.TrimSpace(k)
+		if !has(k) {
+			t.Errorf("%q: %s cannot be grouped by %s", q, full, k)
+		}
+		groups[k] = true
+	}
+}
