@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slowroutes/slowroutes/loggrouptags"
 	"github.com/slowroutes/slowroutes/metrics"
 	"github.com/slowroutes/slowroutes/parse"
 	"github.com/slowroutes/slowroutes/route"
@@ -16,7 +17,15 @@ import (
 type Config struct {
 	Client  metrics.ClientConfig
 	Options Options
+	// LogGroupTagKeys are the AWS tags of a log group put on its metrics;
+	// none means the feature is off. LogGroupTagsTTL is how long they are cached.
+	LogGroupTagKeys []loggrouptags.Key
+	LogGroupTagsTTL time.Duration
 }
+
+// MaxLogGroupTagKeys bounds the log-group tags per metric, which share the
+// 100 tags a metric may carry with the static tags and the route tags.
+const MaxLogGroupTagKeys = 10
 
 // EnvVar documents one environment variable a function reads.
 type EnvVar struct {
@@ -36,6 +45,8 @@ var Env = []EnvVar{
 	{"SLOWROUTES_MAX_CONTEXTS", strconv.Itoa(metrics.DefaultMaxContexts), "distinct metric contexts per batch; the least bad rows past it are folded into `route:overflow`"},
 	{"SLOWROUTES_JSON_FIELDS", "", "extra JSON log field names, as `report --json-fields` (`path=req_path,duration_ms=took`)"},
 	{"SLOWROUTES_ACCESS_SOURCE", "auto", "server that wrote combined-format access lines: `nginx`, `gunicorn` or `auto` (gunicorn when the log group or stream name says so)"},
+	{"SLOWROUTES_LOG_GROUP_TAGS", "", "AWS tags of a log group to put on its metrics, comma-separated (`service,team,env`; `Environment=env` renames); unset: off. Needs `logs:ListTagsForResource`"},
+	{"SLOWROUTES_LOG_GROUP_TAGS_TTL", loggrouptags.DefaultTTL.String(), "how long a log group's tags are reused before they are read again"},
 	{"DD_DOGSTATSD_URL", "", "DogStatsD address as a URL (`udp://host:8125`, `unix:///var/run/datadog/dsd.socket`); wins over DD_AGENT_HOST"},
 	{"DD_AGENT_HOST", "", "host of a Datadog Agent to send to instead of the Lambda Extension on 127.0.0.1:8125"},
 	{"DD_DOGSTATSD_PORT", "8125", "DogStatsD port of DD_AGENT_HOST"},
@@ -131,6 +142,24 @@ func ConfigFromEnv(getenv func(string) string, fam metrics.Family) (Config, erro
 		p.Parse.AccessSource, p.Parse.AccessSourceSet = parse.SourceGunicorn, true
 	default:
 		return c, fmt.Errorf("SLOWROUTES_ACCESS_SOURCE %q: want nginx, gunicorn or auto", v)
+	}
+	if v := get("SLOWROUTES_LOG_GROUP_TAGS"); v != "" {
+		keys, err := loggrouptags.ParseKeys(v)
+		if err != nil {
+			return c, fmt.Errorf("SLOWROUTES_LOG_GROUP_TAGS: %w", err)
+		}
+		if len(keys) > MaxLogGroupTagKeys {
+			return c, fmt.Errorf("SLOWROUTES_LOG_GROUP_TAGS: %d keys, at most %d", len(keys), MaxLogGroupTagKeys)
+		}
+		c.LogGroupTagKeys = keys
+	}
+	c.LogGroupTagsTTL = loggrouptags.DefaultTTL
+	if v := get("SLOWROUTES_LOG_GROUP_TAGS_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("SLOWROUTES_LOG_GROUP_TAGS_TTL %q: want a positive duration such as 15m", v)
+		}
+		c.LogGroupTagsTTL = d
 	}
 	if v := get("SLOWROUTES_ROUTES_FILE"); v != "" {
 		f, err := os.Open(v)

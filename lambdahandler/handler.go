@@ -17,6 +17,7 @@ import (
 
 	"github.com/slowroutes/slowroutes/event"
 	"github.com/slowroutes/slowroutes/internal/jsonscan"
+	"github.com/slowroutes/slowroutes/loggrouptags"
 	"github.com/slowroutes/slowroutes/metrics"
 	"github.com/slowroutes/slowroutes/parse"
 	"github.com/slowroutes/slowroutes/pipeline"
@@ -36,6 +37,16 @@ type Options struct {
 	DeadlineReserve time.Duration
 	// OnInvocation, if set, sees what each invocation did (for logging).
 	OnInvocation func(context.Context, Summary)
+	// LogGroupTags, if set, gives the tags of a log group (its AWS tags,
+	// mapped to DogStatsD tags) to put on every metric of its batches.
+	LogGroupTags LogGroupTagger
+}
+
+// LogGroupTagger reads a log group's tags (loggrouptags.Cache). Tags never
+// fails: on any error it returns none and counts it in Stats().Failures.
+type LogGroupTagger interface {
+	Tags(ctx context.Context, owner, logGroup string) []string
+	Stats() loggrouptags.Stats
 }
 
 // Defaults of Options.
@@ -163,7 +174,7 @@ func (h *Handler) cloudwatch(ctx context.Context, payload []byte) ([]byte, error
 	if err != nil {
 		return nil, h.reject("cloudwatch", err)
 	}
-	if err := h.batch("cloudwatch", data); err != nil {
+	if err := h.batch(ctx, "cloudwatch", data); err != nil {
 		return nil, h.reject("cloudwatch", err)
 	}
 	return nullResponse, nil
@@ -171,7 +182,7 @@ func (h *Handler) cloudwatch(ctx context.Context, payload []byte) ([]byte, error
 
 // batch counts one delivery (the base64 of a gzip payload) unless it was
 // counted before. Nothing is counted when it returns an error.
-func (h *Handler) batch(input string, data []byte) error {
+func (h *Handler) batch(ctx context.Context, input string, data []byte) error {
 	key := h.seen.key(data)
 	if h.seen.has(key) {
 		h.sum.Duplicates++
@@ -195,16 +206,22 @@ func (h *Handler) batch(input string, data []byte) error {
 	}
 	h.sum.Batches++
 	h.touch(hdr, lg)
-	h.emit(lg)
+	var tags []string
+	if t := h.opt.LogGroupTags; t != nil {
+		before := t.Stats().Failures
+		tags = t.Tags(ctx, string(hdr.Owner), lg)
+		h.em.TagFailures(lg, t.Stats().Failures-before)
+	}
+	h.emit(lg, tags)
 	h.em.Envelopes(input, "accepted", "", lg, 1)
 	h.evict()
 	return nil
 }
 
-func (h *Handler) emit(logGroup string) {
+func (h *Handler) emit(logGroup string, tags []string) {
 	agg := h.p.Swap()
 	h.sum.Lines += agg.Lines.Total()
-	h.em.Emit(agg, metrics.Batch{LogGroup: logGroup})
+	h.em.Emit(agg, metrics.Batch{LogGroup: logGroup, Tags: tags})
 }
 
 func (h *Handler) unescape(b []byte) string {
@@ -257,7 +274,7 @@ func (h *Handler) kinesis(ctx context.Context, payload []byte) ([]byte, error) {
 			h.sum.Retried = len(recs) - i
 			break
 		}
-		if err := h.batch("kinesis", r.Data); err != nil {
+		if err := h.batch(ctx, "kinesis", r.Data); err != nil {
 			// Lambda retries the batch from the first record it is told
 			// failed: stop here so that nothing after it is counted twice.
 			h.sum.Rejected++
@@ -307,7 +324,7 @@ func (h *Handler) evict() {
 		}
 		h.p.CloseStream([]byte(oldest))
 		delete(h.streams, oldest)
-		h.emit(u.logGroup)
+		h.emit(u.logGroup, nil)
 	}
 }
 
@@ -325,7 +342,7 @@ func (h *Handler) Finish(streams []string, envelopes, rejected int64) error {
 	for _, name := range streams {
 		h.p.CloseStream([]byte(name))
 	}
-	h.emit("")
+	h.emit("", nil)
 	h.em.Envelopes("file", "accepted", "", "", envelopes-rejected)
 	h.em.Envelopes("file", "rejected", "", "", rejected)
 	return h.em.Flush()

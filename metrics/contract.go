@@ -165,6 +165,11 @@ var Contract = []Spec{
 		Description: "records whose route or GraphQL operation the cardinality cap turned into 'overflow'; for cap:contexts, rows folded into route:overflow to bound the contexts of one batch",
 	},
 	{
+		Name: "pipeline.log_group_tag_failures", Unit: "lookup", Family: FamilyHealth, Counter: true,
+		Tags:        []string{TagLogGroup},
+		Description: "reads of a log group's AWS tags that failed (permissions, throttling, time-out): that batch's metrics went out without them",
+	},
+	{
 		Name: "pipeline.envelopes", Unit: "envelope", Family: FamilyHealth, Counter: true,
 		Tags:        []string{TagInput, TagResult, TagReason, TagLogGroup},
 		Values:      map[string][]string{TagInput: inputs, TagResult: envelopeResult, TagReason: envelopeReason},

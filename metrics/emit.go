@@ -41,6 +41,7 @@ type Emitter struct {
 	sinceFl  int
 	tags     []string
 	buf      []byte
+	batch    []string // tags of the batch being emitted: log_group and the log group's own tags
 
 	// Sent counts datagrams handed to the client; Failed those it refused.
 	Sent, Failed int64
@@ -139,6 +140,9 @@ const maxFree = 4096
 type Batch struct {
 	// LogGroup is the CloudWatch Logs log group, "" for local files.
 	LogGroup string
+	// Tags are put on every per-route and pipeline metric of the batch: the
+	// log group's own AWS tags, already valid DogStatsD tags.
+	Tags []string
 }
 
 // Emit sends the facts of agg (one batch: what Pipeline.Swap returned) and
@@ -147,10 +151,12 @@ type Batch struct {
 // first, are folded into route "overflow". It returns the datagrams sent.
 func (e *Emitter) Emit(agg *Aggregates, b Batch) int64 {
 	before := e.Sent
-	var lg string
+	lg := e.batch[:0]
 	if b.LogGroup != "" {
-		lg = Tag(TagLogGroup, b.LogGroup)
+		lg = append(lg, Tag(TagLogGroup, b.LogGroup))
 	}
+	lg = append(lg, b.Tags...)
+	e.batch = lg
 	fam := e.cfg.Families
 	var folded int64
 	if fam&(FamilyTimeouts|FamilyRequests) != 0 {
@@ -159,28 +165,41 @@ func (e *Emitter) Emit(agg *Aggregates, b Batch) int64 {
 	if fam&FamilyTimeouts != 0 {
 		ev := &agg.Events
 		for s := parse.Source(0); s < parse.NumSources; s++ {
-			e.count("worker_kills", ev.WorkerKills[s], lg, serverTag[s])
+			e.count("worker_kills", ev.WorkerKills[s], serverTag[s])
 		}
-		e.count("listen_queue_full", ev.ListenQueueFull, lg, "")
-		e.count("harakiri_banners", ev.HarakiriBanners, lg, "")
-		e.count("harakiri_idle", ev.HarakiriIdle, lg, "")
+		e.count("listen_queue_full", ev.ListenQueueFull, "")
+		e.count("harakiri_banners", ev.HarakiriBanners, "")
+		e.count("harakiri_idle", ev.HarakiriIdle, "")
 	}
 	for p := parse.Parser(0); p < parse.NumParsers; p++ {
 		for o := parse.Outcome(0); o < parse.NumOutcomes; o++ {
 			if n := agg.Lines[p][o]; n > 0 {
-				e.send("pipeline.lines", float64(n), e.with(lg, parserTag[p], resultTag[o]))
+				e.send("pipeline.lines", float64(n), e.with(parserTag[p], resultTag[o]))
 			}
 		}
 	}
-	e.count("pipeline.cardinality_overflow", agg.Events.RouteOverflow, lg, "cap:route")
-	e.count("pipeline.cardinality_overflow", agg.Events.OperationOverflow, lg, "cap:graphql_operation")
-	e.count("pipeline.cardinality_overflow", folded, lg, "cap:contexts")
+	e.count("pipeline.cardinality_overflow", agg.Events.RouteOverflow, "cap:route")
+	e.count("pipeline.cardinality_overflow", agg.Events.OperationOverflow, "cap:graphql_operation")
+	e.count("pipeline.cardinality_overflow", folded, "cap:contexts")
 	if e.oldestMS > 0 {
 		lag := max(e.cfg.Now().UnixMilli()-e.oldestMS, 0)
-		e.send("pipeline.lag_ms", float64(lag), e.with(lg))
+		e.send("pipeline.lag_ms", float64(lag), e.with())
 	}
 	e.reset()
 	return e.Sent - before
+}
+
+// TagFailures sends n failed reads of a log group's tags.
+func (e *Emitter) TagFailures(logGroup string, n int64) {
+	if n <= 0 {
+		return
+	}
+	t := e.tags[:0]
+	if logGroup != "" {
+		t = append(t, Tag(TagLogGroup, logGroup))
+	}
+	e.tags = t
+	e.send("pipeline.log_group_tag_failures", float64(n), t)
 }
 
 // Envelopes sends n deliveries of one input and result; reason names why a
@@ -200,15 +219,16 @@ func (e *Emitter) Envelopes(input, result, reason, logGroup string, n int64) {
 	e.send("pipeline.envelopes", float64(n), t)
 }
 
-func (e *Emitter) count(name string, n int64, a, b string) {
+func (e *Emitter) count(name string, n int64, tag string) {
 	if n > 0 {
-		e.send(name, float64(n), e.with(a, b))
+		e.send(name, float64(n), e.with(tag))
 	}
 }
 
-// with returns the non-empty tags among ts in the Emitter's scratch slice.
+// with returns the batch's tags and the non-empty tags among ts in the
+// Emitter's scratch slice.
 func (e *Emitter) with(ts ...string) []string {
-	t := e.tags[:0]
+	t := append(e.tags[:0], e.batch...)
 	for _, s := range ts {
 		if s != "" {
 			t = append(t, s)
@@ -230,6 +250,7 @@ func (e *Emitter) reset() {
 		delete(e.samples, k)
 	}
 	e.oldestMS = 0
+	e.batch = e.batch[:0]
 }
 
 // overflowReserve is the room kept in the context budget for the row that
@@ -238,7 +259,7 @@ const overflowReserve = 64
 
 // rows sends the per-route metrics and returns the number of rows folded
 // into route "overflow".
-func (e *Emitter) rows(agg *Aggregates, lg string) int64 {
+func (e *Emitter) rows(agg *Aggregates, lg []string) int64 {
 	var (
 		used   int
 		folded int64
@@ -284,7 +305,7 @@ func (e *Emitter) rows(agg *Aggregates, lg string) int64 {
 
 // row sends the metrics of one row, or, when !send, only counts the
 // contexts it would use.
-func (e *Emitter) row(r *Row, lg string, slowUS int64, send bool) int {
+func (e *Emitter) row(r *Row, lg []string, slowUS int64, send bool) int {
 	n := 0
 	put := func(name string, v float64, tags []string) {
 		n++
@@ -301,9 +322,7 @@ func (e *Emitter) row(r *Row, lg string, slowUS int64, send bool) int {
 		if r.Operation != "" {
 			base = append(base, Tag(TagOperation, r.Operation))
 		}
-		if lg != "" {
-			base = append(base, lg)
-		}
+		base = append(base, lg...)
 	}
 	e.tags = base
 	nb := len(base)
