@@ -52,15 +52,24 @@ func (k Kind) FilterName() string { return "slowroutes-" + string(k) }
 // (uWSGI 2.0.21, nginx 1.22.1, gunicorn 20.1.0: testdata/captures),
 //
 // and nginx access lines with status 504, 499 or 502: " 504 " in the
-// combined format, ":504" in a JSON format ("status":504). A term may also
-// hit an unrelated line (a 504-byte body); the parser decides, the filter
-// only has to keep what matters.
+// combined format, ":504" in a JSON format ("status":504). gunicorn's
+// "[DEBUG] GET /path" lines name the request a worker began, which a later
+// WORKER TIMEOUT is attributed to; "Respawned" and the kill lines close a
+// harakiri episode. A term may also hit an unrelated line (a 504-byte body);
+// the parser decides, the filter only has to keep what matters.
+// template.yaml's HarakiriFilterPattern default is the same pattern (a test
+// holds them together).
 var harakiriTerms = []string{
 	"HARAKIRI",
 	`"upstream timed out"`,
 	`"upstream prematurely closed"`,
+	`"connect() failed"`,
 	`"WORKER TIMEOUT"`,
+	`"[DEBUG]"`,
 	`"DAMN ! worker"`,
+	`"Respawned uWSGI"`,
+	`"terminated due to signal"`,
+	`"SIGKILL"`,
 	`"listen queue"`,
 	`" 504 "`, `" 499 "`, `" 502 "`,
 	`":504"`, `":499"`, `":502"`,

@@ -170,3 +170,25 @@ func TestKindOfFunction(t *testing.T) {
 		t.Error("ParseKind accepted an unknown kind")
 	}
 }
+
+// TestTemplateDefaultPattern holds the SAM template's default filter pattern
+// of the timeout function to the one subscribe uses.
+func TestTemplateDefaultPattern(t *testing.T) {
+	b, err := os.ReadFile("../template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "\n  HarakiriFilterPattern:\n")
+	if !ok {
+		t.Fatal("template.yaml has no HarakiriFilterPattern parameter")
+	}
+	_, rest, ok = strings.Cut(rest, "    Default: '")
+	line, _, _ := strings.Cut(rest, "\n")
+	if !ok || !strings.HasSuffix(line, "'") {
+		t.Fatalf("HarakiriFilterPattern default is not a single-quoted YAML string: %q", line)
+	}
+	got := strings.ReplaceAll(strings.TrimSuffix(line, "'"), "''", "'")
+	if want := Harakiri.DefaultPattern(); got != want {
+		t.Errorf("template.yaml default pattern\n%s\nsubscribe's\n%s", got, want)
+	}
+}
