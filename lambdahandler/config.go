@@ -2,14 +2,13 @@ package lambdahandler
 
 import (
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/slowroutes/slowroutes/loggrouptags"
 	"github.com/slowroutes/slowroutes/metrics"
-	"github.com/slowroutes/slowroutes/parse"
+	"github.com/slowroutes/slowroutes/pipeline"
 	"github.com/slowroutes/slowroutes/route"
 )
 
@@ -47,12 +46,21 @@ var Env = []EnvVar{
 	{"SLOWROUTES_ACCESS_SOURCE", "auto", "server that wrote combined-format access lines: `nginx`, `gunicorn` or `auto` (gunicorn when the log group or stream name says so)"},
 	{"SLOWROUTES_LOG_GROUP_TAGS", "", "AWS tags of a log group to put on its metrics, comma-separated (`service,team,env`; `Environment=env` renames); unset: off. Needs `logs:ListTagsForResource`"},
 	{"SLOWROUTES_LOG_GROUP_TAGS_TTL", loggrouptags.DefaultTTL.String(), "how long a log group's tags are reused before they are read again"},
+	{"SLOWROUTES_ACCESS_INT_UNIT", "us", "unit of an integer duration after a combined-format access line: `us` (gunicorn `%(D)s`), `ms`, or `s` (gunicorn `%(T)s`)"},
 	{"DD_DOGSTATSD_URL", "", "DogStatsD address as a URL (`udp://host:8125`, `unix:///var/run/datadog/dsd.socket`); wins over DD_AGENT_HOST"},
 	{"DD_AGENT_HOST", "", "host of a Datadog Agent to send to instead of the Lambda Extension on 127.0.0.1:8125"},
 	{"DD_DOGSTATSD_PORT", "8125", "DogStatsD port of DD_AGENT_HOST"},
 	{"DD_ENV", "", "the `env` tag; must be a valid tag value"},
 	{"DD_SERVICE", "", "the `service` tag; must be a valid tag value"},
 	{"DD_VERSION", "", "the `version` tag; must be a valid tag value"},
+}
+
+// envNames names the pipeline settings after the variables that set them.
+var envNames = map[pipeline.Setting]string{
+	pipeline.SettingSlow: "SLOWROUTES_SLOW_THRESHOLD", pipeline.SettingRoutesFile: "SLOWROUTES_ROUTES_FILE",
+	pipeline.SettingMaxRoutes: "SLOWROUTES_MAX_ROUTES", pipeline.SettingMaxOperations: "SLOWROUTES_MAX_OPERATIONS",
+	pipeline.SettingJSONFields: "SLOWROUTES_JSON_FIELDS", pipeline.SettingAccessSource: "SLOWROUTES_ACCESS_SOURCE",
+	pipeline.SettingAccessIntUnit: "SLOWROUTES_ACCESS_INT_UNIT",
 }
 
 // ExtensionAddr is where the Datadog Lambda Extension listens for DogStatsD.
@@ -98,21 +106,24 @@ func ConfigFromEnv(getenv func(string) string, fam metrics.Family) (Config, erro
 	}
 	c.Client.Addr = addr
 
-	p := &o.Pipeline
-	p.GraphQLPaths = splitList(get("SLOWROUTES_GRAPHQL_PATHS"))
+	ps := pipeline.Settings{
+		GraphQLPaths: splitList(get("SLOWROUTES_GRAPHQL_PATHS")), RoutesFile: get("SLOWROUTES_ROUTES_FILE"),
+		JSONFields: get("SLOWROUTES_JSON_FIELDS"), AccessSource: get("SLOWROUTES_ACCESS_SOURCE"),
+		AccessIntUnit: get("SLOWROUTES_ACCESS_INT_UNIT"),
+	}
 	if v := get("SLOWROUTES_SLOW_THRESHOLD"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
 			return c, fmt.Errorf("SLOWROUTES_SLOW_THRESHOLD %q: want a positive duration such as 500ms", v)
 		}
-		p.SlowUS = d.Microseconds()
+		ps.Slow = d
 	}
 	ints := []struct {
 		name string
 		dst  *int
 	}{
-		{"SLOWROUTES_MAX_ROUTES", &p.MaxRoutes},
-		{"SLOWROUTES_MAX_OPERATIONS", &p.MaxOperations},
+		{"SLOWROUTES_MAX_ROUTES", &ps.MaxRoutes},
+		{"SLOWROUTES_MAX_OPERATIONS", &ps.MaxOperations},
 		{"SLOWROUTES_MAX_CONTEXTS", &o.Emitter.MaxContexts},
 	}
 	for _, in := range ints {
@@ -127,21 +138,8 @@ func ConfigFromEnv(getenv func(string) string, fam metrics.Family) (Config, erro
 	if o.Emitter.MaxContexts > 10000 {
 		return c, fmt.Errorf("SLOWROUTES_MAX_CONTEXTS %d: the Lambda Extension keeps at most 10,240 contexts per flush", o.Emitter.MaxContexts)
 	}
-	fields := parse.DefaultJSONFields()
-	if v := get("SLOWROUTES_JSON_FIELDS"); v != "" {
-		if err := fields.Set(v); err != nil {
-			return c, fmt.Errorf("SLOWROUTES_JSON_FIELDS: %w", err)
-		}
-	}
-	p.Parse.JSONFields = fields
-	switch v := get("SLOWROUTES_ACCESS_SOURCE"); v {
-	case "", "auto":
-	case "nginx":
-		p.Parse.AccessSource, p.Parse.AccessSourceSet = parse.SourceNginx, true
-	case "gunicorn":
-		p.Parse.AccessSource, p.Parse.AccessSourceSet = parse.SourceGunicorn, true
-	default:
-		return c, fmt.Errorf("SLOWROUTES_ACCESS_SOURCE %q: want nginx, gunicorn or auto", v)
+	if o.Pipeline, err = ps.Config(func(s pipeline.Setting) string { return envNames[s] }); err != nil {
+		return c, err
 	}
 	if v := get("SLOWROUTES_LOG_GROUP_TAGS"); v != "" {
 		keys, err := loggrouptags.ParseKeys(v)
@@ -160,16 +158,6 @@ func ConfigFromEnv(getenv func(string) string, fam metrics.Family) (Config, erro
 			return c, fmt.Errorf("SLOWROUTES_LOG_GROUP_TAGS_TTL %q: want a positive duration such as 15m", v)
 		}
 		c.LogGroupTagsTTL = d
-	}
-	if v := get("SLOWROUTES_ROUTES_FILE"); v != "" {
-		f, err := os.Open(v)
-		if err != nil {
-			return c, fmt.Errorf("SLOWROUTES_ROUTES_FILE: %w", err)
-		}
-		defer f.Close()
-		if p.Routes, err = route.ParseTable(f); err != nil {
-			return c, fmt.Errorf("SLOWROUTES_ROUTES_FILE %s: %w", v, err)
-		}
 	}
 	return c, nil
 }

@@ -4,11 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
-	"github.com/slowroutes/slowroutes/parse"
 	"github.com/slowroutes/slowroutes/pipeline"
 	"github.com/slowroutes/slowroutes/route"
 )
@@ -41,55 +39,25 @@ func (f *pipelineFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.accessSource, "access-source", "auto", "server that wrote combined-format access lines: `nginx|gunicorn|auto` (auto: gunicorn when the file or stream name says so)")
 }
 
+// flagNames names the pipeline settings after the flags that set them.
+var flagNames = map[pipeline.Setting]string{
+	pipeline.SettingSlow: "--slow", pipeline.SettingRoutesFile: "--routes", pipeline.SettingMaxRoutes: "--max-routes",
+	pipeline.SettingMaxOperations: "--max-operations", pipeline.SettingJSONFields: "--json-fields",
+	pipeline.SettingAccessSource: "--access-source", pipeline.SettingAccessIntUnit: "--access-int-unit",
+}
+
 // config validates the flags and builds the pipeline configuration.
 func (f *pipelineFlags) config() (pipeline.Config, error) {
-	var cfg pipeline.Config
 	if f.slow <= 0 {
-		return cfg, fmt.Errorf("--slow must be positive, got %s", f.slow)
+		return pipeline.Config{}, fmt.Errorf("--slow must be positive, got %s", f.slow)
 	}
 	if f.maxRoutes < 1 || f.maxOperations < 1 {
-		return cfg, fmt.Errorf("--max-routes and --max-operations must be at least 1")
+		return pipeline.Config{}, fmt.Errorf("--max-routes and --max-operations must be at least 1")
 	}
-	cfg.SlowUS = f.slow.Microseconds()
-	cfg.MaxRoutes, cfg.MaxOperations = f.maxRoutes, f.maxOperations
-	cfg.GraphQLPaths = f.graphqlPaths
-	fields := parse.DefaultJSONFields()
-	if f.jsonFields != "" {
-		if err := fields.Set(f.jsonFields); err != nil {
-			return cfg, fmt.Errorf("--json-fields: %w", err)
-		}
-	}
-	cfg.Parse.JSONFields = fields
-	switch f.accessSource {
-	case "auto", "":
-	case "nginx":
-		cfg.Parse.AccessSource, cfg.Parse.AccessSourceSet = parse.SourceNginx, true
-	case "gunicorn":
-		cfg.Parse.AccessSource, cfg.Parse.AccessSourceSet = parse.SourceGunicorn, true
-	default:
-		return cfg, fmt.Errorf("--access-source: want nginx, gunicorn or auto, got %q", f.accessSource)
-	}
-	switch f.accessIntUnit {
-	case "us", "":
-		cfg.Parse.AccessIntUnitUS = 1
-	case "ms":
-		cfg.Parse.AccessIntUnitUS = 1000
-	case "s":
-		cfg.Parse.AccessIntUnitUS = 1e6
-	default:
-		return cfg, fmt.Errorf("--access-int-unit: want us, ms or s, got %q", f.accessIntUnit)
-	}
-	if f.routesFile != "" {
-		fh, err := os.Open(f.routesFile)
-		if err != nil {
-			return cfg, fmt.Errorf("--routes: %w", err)
-		}
-		defer fh.Close()
-		if cfg.Routes, err = route.ParseTable(fh); err != nil {
-			return cfg, fmt.Errorf("--routes %s: %w", f.routesFile, err)
-		}
-	}
-	return cfg, nil
+	return pipeline.Settings{
+		Slow: f.slow, RoutesFile: f.routesFile, MaxRoutes: f.maxRoutes, MaxOperations: f.maxOperations,
+		GraphQLPaths: f.graphqlPaths, JSONFields: f.jsonFields, AccessSource: f.accessSource, AccessIntUnit: f.accessIntUnit,
+	}.Config(func(s pipeline.Setting) string { return flagNames[s] })
 }
 
 // parseInterspersed parses flags that may come before, between or after the
