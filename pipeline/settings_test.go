@@ -21,14 +21,17 @@ func TestSettings(t *testing.T) {
 	if cfg.SlowUS != 500_000 || cfg.Routes.Len() != 1 || !cfg.Parse.AccessSourceSet || cfg.Parse.AccessIntUnitUS != 1e6 {
 		t.Errorf("config %+v", cfg)
 	}
-	for s, want := range map[Settings]string{
-		{JSONFields: "nope=x"}:            "JF:",
-		{AccessIntUnit: "h"}:              "AIU:",
-		{AccessSource: "apache"}:          "AS:",
-		{RoutesFile: routes + ".missing"}: "RF:",
+	for _, tt := range []struct {
+		s    Settings
+		want string
+	}{
+		{Settings{JSONFields: "nope=x"}, "JF:"},
+		{Settings{AccessIntUnit: "h"}, "AIU:"},
+		{Settings{AccessSource: "apache"}, "AS:"},
+		{Settings{RoutesFile: routes + ".missing"}, "RF:"},
 	} {
-		if _, err := s.Config(name); err == nil || !strings.HasPrefix(err.Error(), want) {
-			t.Errorf("%+v: error %v, want it to start with %q", s, err, want)
+		if _, err := tt.s.Config(name); err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%+v: error %v, want it to start with %q", tt.s, err, tt.want)
 		}
 	}
 }
