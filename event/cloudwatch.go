@@ -5,11 +5,12 @@ package event
 
 import (
 	"bytes"
-	"compress/gzip"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/slowroutes/slowroutes/internal/jsonscan"
 )
@@ -57,9 +58,11 @@ type Decoder struct {
 	data    []byte
 	payload []byte
 	msg     []byte
-	zr      *gzip.Reader
-	br      bytes.Reader
-	events  []rawEvent
+	// klauspost/compress inflates these payloads about a sixth faster than
+	// compress/gzip, with the same checks (header, CRC-32, size) and errors.
+	zr     *gzip.Reader
+	br     bytes.Reader
+	events []rawEvent
 }
 
 // LambdaData returns the base64 text of awslogs.data in a Lambda event
