@@ -9,10 +9,15 @@ import (
 // exact below 64 µs, then 32 buckets per power of two, so a quantile is
 // within 1/32 (about 3%) of a true sample value. Count, sum and max are exact.
 type Latency struct {
-	Count   int64
-	SumUS   int64
-	MaxUS   int64
-	buckets []uint32 // allocated at the first value
+	Count int64
+	SumUS int64
+	MaxUS int64
+	// chunks holds the buckets by power of two (the linear range counts as
+	// two), each allocated at its first value: the durations of one route in
+	// one batch span a few powers of two, so a row costs a few hundred bytes
+	// instead of the 4.5 KB of every bucket, and a Lambda handler allocates a
+	// fresh row for every route of every batch.
+	chunks [numChunks]*[subBuckets]uint32
 }
 
 const (
@@ -21,6 +26,7 @@ const (
 	linearMax  = 2 * subBuckets
 	maxExp     = 40 // 2^40 µs is 12.7 days: longer durations land in the last bucket
 	numBuckets = linearMax + (maxExp-subBits-1)*subBuckets
+	numChunks  = numBuckets / subBuckets
 )
 
 func bucketOf(us int64) int {
@@ -59,23 +65,25 @@ func bucketHigh(i int) int64 {
 	return bucketLow(i+1) - 1
 }
 
-// Add records one duration.
-func (l *Latency) Add(us int64) {
-	if l.buckets == nil {
-		l.buckets = make([]uint32, numBuckets)
+// bucket returns the counter of bucket i, allocating its chunk if need be.
+func (l *Latency) bucket(i int) *uint32 {
+	c := l.chunks[i/subBuckets]
+	if c == nil {
+		c = new([subBuckets]uint32)
+		l.chunks[i/subBuckets] = c
 	}
-	l.AddN(us, 1)
+	return &c[i%subBuckets]
 }
+
+// Add records one duration.
+func (l *Latency) Add(us int64) { l.AddN(us, 1) }
 
 // AddN records n durations of us.
 func (l *Latency) AddN(us int64, n int64) {
-	if l.buckets == nil {
-		l.buckets = make([]uint32, numBuckets)
-	}
 	if us < 0 {
 		us = 0
 	}
-	l.buckets[bucketOf(us)] += uint32(n)
+	*l.bucket(bucketOf(us)) += uint32(n)
 	l.Count += n
 	l.SumUS += us * n
 	if us > l.MaxUS {
@@ -88,11 +96,18 @@ func (l *Latency) Merge(o *Latency) {
 	if o.Count == 0 {
 		return
 	}
-	if l.buckets == nil {
-		l.buckets = make([]uint32, numBuckets)
-	}
-	for i, c := range o.buckets {
-		l.buckets[i] += c
+	for k, oc := range o.chunks {
+		if oc == nil {
+			continue
+		}
+		c := l.chunks[k]
+		if c == nil {
+			c = new([subBuckets]uint32)
+			l.chunks[k] = c
+		}
+		for i, n := range oc {
+			c[i] += n
+		}
 	}
 	l.Count += o.Count
 	l.SumUS += o.SumUS
@@ -109,9 +124,15 @@ func (l *Latency) QuantileUS(q float64) float64 {
 	rank := int64(math.Ceil(q * float64(l.Count)))
 	rank = min(max(rank, 1), l.Count)
 	var seen int64
-	for i, c := range l.buckets {
-		seen += int64(c)
-		if seen >= rank {
+	for k, chunk := range l.chunks {
+		if chunk == nil {
+			continue
+		}
+		for j, c := range chunk {
+			if seen += int64(c); seen < rank {
+				continue
+			}
+			i := k*subBuckets + j
 			lo, hi := bucketLow(i), bucketHigh(i)
 			hi = min(hi, l.MaxUS)
 			if lo >= hi {
@@ -127,15 +148,21 @@ func (l *Latency) QuantileUS(q float64) float64 {
 // (the middle of the bucket, capped at the maximum) and its count, in
 // increasing order.
 func (l *Latency) Buckets(fn func(us float64, n int64)) {
-	for i, c := range l.buckets {
-		if c == 0 {
+	for k, chunk := range l.chunks {
+		if chunk == nil {
 			continue
 		}
-		lo, hi := bucketLow(i), min(bucketHigh(i), l.MaxUS)
-		v := float64(lo)
-		if hi > lo {
-			v = (float64(lo) + float64(hi)) / 2
+		for j, c := range chunk {
+			if c == 0 {
+				continue
+			}
+			i := k*subBuckets + j
+			lo, hi := bucketLow(i), min(bucketHigh(i), l.MaxUS)
+			v := float64(lo)
+			if hi > lo {
+				v = (float64(lo) + float64(hi)) / 2
+			}
+			fn(v, int64(c))
 		}
-		fn(v, int64(c))
 	}
 }
