@@ -329,6 +329,10 @@ func (d *Decoder) scan(b []byte) (int, error) {
 			}
 			i = skipSpace(b, i+1)
 		}
+		if n, ok := d.scanCompact(b[i:]); ok {
+			i += n
+			continue
+		}
 		if !o.Start(b[i:]) {
 			return 0, fmt.Errorf("%w: logEvents: %v", ErrPayload, jsonscan.ErrSyntax)
 		}
@@ -365,6 +369,56 @@ func (d *Decoder) scan(b []byte) (int, error) {
 		}
 		d.events = append(d.events, ev)
 	}
+}
+
+// The members of a log event as CloudWatch Logs writes them, in its order
+// and without white space:
+// {"id":"3799...","timestamp":1795341623130,"message":"[pid: 1306|app: 0|..."}
+var (
+	compactID        = []byte(`{"id":"`)
+	compactTimestamp = []byte(`","timestamp":`)
+	compactMessage   = []byte(`,"message":"`)
+)
+
+// scanCompact records the log event that b starts with if it is written
+// exactly as CloudWatch Logs writes one, and returns its length. Knowing the
+// keys, it skips scanning them and the general member loop, which costs as
+// much as the message itself. Anything else (other members, another order,
+// white space, an escaped id, a timestamp that is not plain digits, broken
+// JSON) returns false, for the general scan to read or reject.
+func (d *Decoder) scanCompact(b []byte) (int, bool) {
+	if !bytes.HasPrefix(b, compactID) {
+		return 0, false
+	}
+	i := len(compactID)
+	q := bytes.IndexByte(b[i:], '"')
+	if q < 0 {
+		return 0, false
+	}
+	id := b[i : i+q]
+	if bytes.IndexByte(id, '\\') >= 0 {
+		return 0, false
+	}
+	i += q
+	if !bytes.HasPrefix(b[i:], compactTimestamp) {
+		return 0, false
+	}
+	i += len(compactTimestamp)
+	start := i
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	ts, ok := parseMillis(b[start:i])
+	if !ok || !bytes.HasPrefix(b[i:], compactMessage) {
+		return 0, false
+	}
+	i += len(compactMessage)
+	end, escaped, ok := jsonscan.StringEnd(b, i)
+	if !ok || end+1 >= len(b) || b[end+1] != '}' {
+		return 0, false
+	}
+	d.events = append(d.events, rawEvent{id: id, msg: b[i:end], ts: ts, escaped: escaped})
+	return end + 2, true
 }
 
 // parseMillis reads a JSON integer timestamp without allocating.

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/base64"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -133,6 +134,67 @@ func TestEventsSkipsOtherMembers(t *testing.T) {
 		`{"logEvents":[]}`,
 	} {
 		if err := d.Events([]byte(bad), &h, func(*LogEvent) { t.Errorf("%q: delivered an event", bad) }); !errors.Is(err, ErrPayload) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+// TestEventsCompactLayout: log events written as CloudWatch Logs writes
+// them and written any other way read the same.
+func TestEventsCompactLayout(t *testing.T) {
+	type got struct {
+		id  string
+		ts  int64
+		msg string
+	}
+	for _, tc := range []struct {
+		name, events string
+		want         []got
+	}{
+		{"compact", `{"id":"1","timestamp":2,"message":"a"},{"id":"3","timestamp":4,"message":"b c"}`,
+			[]got{{"1", 2, "a"}, {"3", 4, "b c"}}},
+		{"escapes", `{"id":"1","timestamp":2,"message":"GET \"/a\"\tx\\"},{"id":"2","timestamp":3,"message":"\u00e9\\\""}`,
+			[]got{{"1", 2, "GET \"/a\"\tx\\"}, {"2", 3, "é\\\""}}},
+		{"white space", `{ "id": "1", "timestamp": 2, "message": "a" } ,{"id":"3","timestamp":4,"message":"b"}`,
+			[]got{{"1", 2, "a"}, {"3", 4, "b"}}},
+		{"other order", `{"message":"a","timestamp":2,"id":"1"},{"timestamp":4,"id":"3","message":"b"}`,
+			[]got{{"1", 2, "a"}, {"3", 4, "b"}}},
+		{"more members", `{"id":"1","timestamp":2,"message":"a","x":[1]},{"id":"3","timestamp":4,"ingestionTime":5,"message":"b"}`,
+			[]got{{"1", 2, "a"}, {"3", 4, "b"}}},
+		{"repeated message", `{"id":"1","timestamp":2,"message":"a","message":"b"}`, []got{{"1", 2, "b"}}},
+		{"string timestamp", `{"id":"1","timestamp":"2","message":"a"}`, []got{{"1", 2, "a"}}},
+		{"negative timestamp", `{"id":"1","timestamp":-2,"message":"a"}`, []got{{"1", -2, "a"}}},
+		{"escaped id", `{"id":"1\/2","timestamp":2,"message":"a"}`, []got{{`1\/2`, 2, "a"}}},
+		{"empty", `{"id":"","timestamp":0,"message":""}`, []got{{"", 0, ""}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var d Decoder
+			var h Header
+			var gots []got
+			p := `{"messageType":"DATA_MESSAGE","logGroup":"g","logStream":"s","logEvents":[` + tc.events + `]}`
+			err := d.Events([]byte(p), &h, func(ev *LogEvent) {
+				gots = append(gots, got{string(ev.ID), ev.Timestamp, string(ev.Message)})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(gots, tc.want) {
+				t.Errorf("got %+v, want %+v", gots, tc.want)
+			}
+		})
+	}
+	for _, bad := range []string{
+		`{"id":"1","timestamp":2,"message":"a"`,
+		`{"id":"1","timestamp":2,"message":"a}]}`,
+		`{"id":"1","timestamp":2,"message":"a"]}`,
+		`{"id":"1","timestamp":2x,"message":"a"}`,
+		`{"id":"1","timestamp":2,"message":1}`,
+		`{"id":"1","timestamp":2}`,
+	} {
+		var d Decoder
+		var h Header
+		p := `{"messageType":"DATA_MESSAGE","logEvents":[` + bad + `]}`
+		if err := d.Events([]byte(p), &h, func(*LogEvent) { t.Errorf("%q: delivered an event", bad) }); !errors.Is(err, ErrPayload) {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}
