@@ -39,6 +39,11 @@ type Row struct {
 	UpstreamFailures [NumFailures]int64
 	Slow             int64
 	Latency          Latency
+
+	// samples is what the Emitter observing this row kept of its requests
+	// until its next Emit: a field rather than a map of the Emitter, as
+	// every request of a batch looks it up.
+	samples *rowSamples
 }
 
 // TimeoutTotal is the number of timeouts of every source.

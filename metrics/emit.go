@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"slices"
 	"time"
 
 	"github.com/slowroutes/slowroutes/parse"
@@ -35,7 +36,7 @@ type EmitterConfig struct {
 type Emitter struct {
 	c        Client
 	cfg      EmitterConfig
-	samples  map[*Row]*rowSamples
+	observed []*Row // rows whose samples field this Emitter set since the last Emit
 	free     []*rowSamples
 	oldestMS int64 // oldest log event time of a fact since the last Emit, 0 if none
 	sinceFl  int
@@ -72,7 +73,7 @@ func NewEmitter(c Client, cfg EmitterConfig) *Emitter {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Emitter{c: c, cfg: cfg, samples: map[*Row]*rowSamples{}}
+	return &Emitter{c: c, cfg: cfg}
 }
 
 // Families returns the metric families the Emitter sends.
@@ -105,10 +106,10 @@ func (e *Emitter) Observe(rec *parse.Record, row *Row, eventMS int64) {
 	if row == nil || rec.Kind != parse.KindRequest || e.cfg.Families&FamilyRequests == 0 {
 		return
 	}
-	rs := e.samples[row]
+	rs := row.samples
 	if rs == nil {
 		rs = e.newSamples()
-		e.samples[row] = rs
+		e.setSamples(row, rs)
 	}
 	s := &rs[rec.Source]
 	s.classes[classOf(rec.Status)]++
@@ -122,6 +123,12 @@ func classOf(status int) int {
 		return c - 1
 	}
 	return numClasses - 1
+}
+
+// setSamples hangs rs on row until the next Emit.
+func (e *Emitter) setSamples(row *Row, rs *rowSamples) {
+	row.samples = rs
+	e.observed = append(e.observed, row)
 }
 
 func (e *Emitter) newSamples() *rowSamples {
@@ -239,16 +246,18 @@ func (e *Emitter) with(ts ...string) []string {
 }
 
 func (e *Emitter) reset() {
-	for k, rs := range e.samples {
-		if len(e.free) < maxFree {
+	for i, row := range e.observed {
+		if rs := row.samples; len(e.free) < maxFree {
 			for i := range rs {
 				rs[i].classes = [numClasses]int64{}
 				rs[i].durUS = rs[i].durUS[:0]
 			}
 			e.free = append(e.free, rs)
 		}
-		delete(e.samples, k)
+		row.samples = nil
+		e.observed[i] = nil
 	}
+	e.observed = e.observed[:0]
 	e.oldestMS = 0
 	e.batch = e.batch[:0]
 }
@@ -282,11 +291,11 @@ func (e *Emitter) rows(agg *Aggregates, lg []string) int64 {
 			of = &Row{Key: Key{Route: route.Overflow}}
 		}
 		of.Merge(r)
-		if src := e.samples[r]; src != nil {
-			dst := e.samples[of]
+		if src := r.samples; src != nil {
+			dst := of.samples
 			if dst == nil {
 				dst = e.newSamples()
-				e.samples[of] = dst
+				e.setSamples(of, dst)
 			}
 			for s := range src {
 				for c, n := range src[s].classes {
@@ -324,9 +333,13 @@ func (e *Emitter) row(r *Row, lg []string, slowUS int64, send bool) int {
 		}
 		base = append(base, lg...)
 	}
+	// The client has written the tags out when Distribution returns, so the
+	// tags of one datagram may overwrite the extra tags of the last: with
+	// room for two extra tags, base serves every datagram of the row.
+	base = slices.Grow(base, 2)
 	e.tags = base
 	nb := len(base)
-	tags := func(extra ...string) []string { return append(base[:nb:nb], extra...) }
+	tags := func(extra ...string) []string { return append(base[:nb], extra...) }
 	if e.cfg.Families&FamilyTimeouts != 0 {
 		for t := parse.TimeoutHarakiri; t < parse.NumTimeouts; t++ {
 			if v := r.Timeouts[t]; v > 0 {
@@ -345,7 +358,7 @@ func (e *Emitter) row(r *Row, lg []string, slowUS int64, send bool) int {
 	if e.cfg.Families&FamilyRequests == 0 {
 		return n
 	}
-	rs := e.samples[r]
+	rs := r.samples
 	for s := parse.Source(0); s < parse.NumSources; s++ {
 		var smp *sample
 		if rs != nil {

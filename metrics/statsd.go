@@ -10,6 +10,7 @@ import (
 )
 
 // Client is what an Emitter needs of a DogStatsD client; *statsd.Client has it.
+// Distribution must not keep tags once it returns: the Emitter reuses them.
 type Client interface {
 	Distribution(name string, value float64, tags []string, rate float64) error
 	Flush() error
