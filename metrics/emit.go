@@ -247,7 +247,7 @@ func (e *Emitter) with(ts ...string) []string {
 
 func (e *Emitter) reset() {
 	for i, row := range e.observed {
-		if rs := row.samples; len(e.free) < maxFree {
+		if rs := row.samples; rs != nil && len(e.free) < maxFree {
 			for i := range rs {
 				rs[i].classes = [numClasses]int64{}
 				rs[i].durUS = rs[i].durUS[:0]

@@ -1,0 +1,69 @@
+package metrics
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+)
+
+// quantileOf is QuantileUS computed from the samples themselves.
+func quantileOf(samples []int64, q float64) float64 {
+	s := slices.Clone(samples)
+	slices.Sort(s)
+	rank := min(max(int(math.Ceil(q*float64(len(s)))), 1), len(s))
+	v := max(s[rank-1], 0)
+	i := bucketOf(v)
+	lo, hi := bucketLow(i), min(bucketHigh(i), max(s[len(s)-1], 0))
+	if lo >= hi {
+		return float64(lo)
+	}
+	return (float64(lo) + float64(hi)) / 2
+}
+
+func TestLatency(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var all []int64
+	var l, a, b Latency
+	for i := range 5000 {
+		// durations from 0 to past the last bucket, most of them small
+		us := int64(math.Exp(rng.Float64() * 36))
+		if i%97 == 0 {
+			us = -1
+		}
+		all = append(all, us)
+		l.Add(us)
+		if i%2 == 0 {
+			a.Add(us)
+		} else {
+			b.Add(us)
+		}
+	}
+	a.Merge(&b)
+	for _, q := range []float64{0.01, 0.5, 0.9, 0.99, 1} {
+		want := quantileOf(all, q)
+		if got := l.QuantileUS(q); got != want {
+			t.Errorf("QuantileUS(%v) = %v, want %v", q, got, want)
+		}
+		if got := a.QuantileUS(q); got != want {
+			t.Errorf("merged QuantileUS(%v) = %v, want %v", q, got, want)
+		}
+	}
+	var n int64
+	last := -1.0
+	l.Buckets(func(us float64, c int64) {
+		if us <= last {
+			t.Errorf("bucket %v after %v", us, last)
+		}
+		last = us
+		n += c
+	})
+	if n != l.Count || l.Count != int64(len(all)) || a.Count != l.Count || a.SumUS != l.SumUS || a.MaxUS != l.MaxUS {
+		t.Errorf("buckets hold %d, count %d, merged %d", n, l.Count, a.Count)
+	}
+	var empty Latency
+	if empty.QuantileUS(0.5) != 0 {
+		t.Errorf("empty: %v", empty.QuantileUS(0.5))
+	}
+	empty.Buckets(func(us float64, c int64) { t.Errorf("empty: bucket %v holds %d", us, c) })
+}
