@@ -103,8 +103,9 @@ func runEmit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	})
 	rd := &source.Reader{P: h.Pipeline(), Stdin: stdin}
 	status := 0
+	var bufs pathBuffers
 	for _, path := range paths {
-		if err := emitPath(h, rd, path); err != nil {
+		if err := emitPath(h, rd, &bufs, path); err != nil {
 			fmt.Fprintf(stderr, "slowroutes emit: %v\n", err)
 			if !source.IsEnvelopeError(err) && !errors.Is(err, errRejected) {
 				status = 1
@@ -141,9 +142,17 @@ func runEmit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 var errRejected = errors.New("event rejected")
 
+// pathBuffers are emitPath's read buffers, reused from one path to the next:
+// a run over many files of one event each would otherwise allocate and
+// clear them for every file.
+type pathBuffers struct {
+	br *bufio.Reader
+	lr pipeline.LineReader
+}
+
 // emitPath feeds one input. Files of Lambda events go through the handler,
 // one event at a time; anything else goes to the source reader.
-func emitPath(h *lambdahandler.Handler, rd *source.Reader, path string) error {
+func emitPath(h *lambdahandler.Handler, rd *source.Reader, bufs *pathBuffers, path string) error {
 	if path == "-" {
 		return rd.Path(path)
 	}
@@ -152,7 +161,12 @@ func emitPath(h *lambdahandler.Handler, rd *source.Reader, path string) error {
 		return err
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, 64<<10)
+	if bufs.br == nil {
+		bufs.br = bufio.NewReaderSize(f, 64<<10)
+	} else {
+		bufs.br.Reset(f)
+	}
+	br := bufs.br
 	var in io.Reader = br
 	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
@@ -187,8 +201,7 @@ func emitPath(h *lambdahandler.Handler, rd *source.Reader, path string) error {
 	}
 	p := h.Pipeline()
 	stream := p.Stream([]byte(path))
-	var lr pipeline.LineReader
-	err = lr.Each(in, func(line []byte) {
+	err = bufs.lr.Each(in, func(line []byte) {
 		if isLambdaEvent(line) {
 			invoke(line)
 			return
