@@ -4,7 +4,7 @@ BIN       ?= bin
 FUZZTIME  ?= 10s
 CAPTURES  := testdata/captures
 
-.PHONY: demo test e2e bench fuzz cli vet build
+.PHONY: demo test e2e bench bench-peers fuzz cli vet build
 
 ## demo: rank the worst routes of the bundled real-server captures
 demo:
@@ -63,3 +63,10 @@ cfn-lint:
 	cfn-lint template.yaml
 
 .PHONY: build-HarakiriFunction build-SlowlogFunction lint cfn-lint
+
+## bench-peers: this project beside mtail, a Python Lambda handler and the decode floors, on one generated corpus (../shared/bench)
+BENCH_LINES ?= 2000000
+bench-peers: cli
+	PROJECT_CMD='$(CURDIR)/$(BIN)/slowroutes report --format json "$$BENCH_PLAIN" > "$$BENCH_RESULT"' \
+	PROJECT_EVENTS_CMD='$(CURDIR)/$(BIN)/slowroutes emit --dry-run "$$BENCH_EVENTS_DIR"/*.json > /dev/null' \
+	  ../shared/bench/run.sh -n $(BENCH_LINES)
