@@ -4,7 +4,6 @@ package pipeline
 
 import (
 	"bytes"
-	"fmt"
 
 	"github.com/slowroutes/slowroutes/metrics"
 	"github.com/slowroutes/slowroutes/parse"
@@ -219,12 +218,6 @@ func methodOf(m []byte) []byte {
 		}
 	}
 	return methodOther
-}
-
-// String describes the configuration, for logs.
-func (c Config) String() string {
-	return fmt.Sprintf("max_routes=%d max_operations=%d graphql=%v slow_us=%d route_table=%d",
-		c.MaxRoutes, c.MaxOperations, c.GraphQLPaths, c.SlowUS, c.Routes.Len())
 }
 
 // Swap returns what has been counted so far and starts counting afresh,

@@ -226,8 +226,7 @@ func (s tseg) accepts(seg []byte) bool {
 	case convLiteral:
 		return string(seg) == s.lit
 	case convInt:
-		_, ok := atoiAll(seg)
-		return ok
+		return allDigits(seg)
 	case convUUID:
 		return len(seg) == 36 && isUUID(seg)
 	case convSlug:
@@ -236,16 +235,16 @@ func (s tseg) accepts(seg []byte) bool {
 	return len(seg) > 0
 }
 
-func atoiAll(b []byte) (int, bool) {
+func allDigits(b []byte) bool {
 	if len(b) == 0 {
-		return 0, false
+		return false
 	}
 	for _, c := range b {
 		if c < '0' || c > '9' {
-			return 0, false
+			return false
 		}
 	}
-	return 0, true
+	return true
 }
 
 // AppendTemplate appends a route template as an app logged it (Django
