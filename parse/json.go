@@ -29,6 +29,7 @@ const (
 type jsonSlot struct {
 	field jsonField
 	unit  int64 // microseconds per unit, for fieldDuration
+	nginx bool  // only nginx logs name a member so: the line is nginx's
 }
 
 // JSONFields maps the member names of structured (JSON) request logs to their
@@ -44,7 +45,7 @@ func DefaultJSONFields() *JSONFields {
 	f := &JSONFields{byName: map[string]jsonSlot{}}
 	add := func(field jsonField, unit int64, names ...string) {
 		for _, n := range names {
-			f.byName[n] = jsonSlot{field, unit}
+			f.byName[n] = jsonSlot{field: field, unit: unit}
 		}
 	}
 	add(fieldPath, 0, "path", "request_path", "uri", "request_uri", "http_path", "url_path")
@@ -60,7 +61,8 @@ func DefaultJSONFields() *JSONFields {
 	add(fieldDuration, 1000, "duration_ms", "elapsed_ms", "latency_ms", "response_time_ms", "request_duration_ms",
 		"took_ms", "duration", "elapsed", "latency")
 	add(fieldDuration, 1, "duration_us", "duration_micros", "elapsed_us", "latency_us")
-	add(fieldDuration, 1e6, "duration_s", "duration_seconds", "elapsed_s", "request_time", "response_time")
+	add(fieldDuration, 1e6, "duration_s", "duration_seconds", "elapsed_s", "response_time")
+	f.byName["request_time"] = jsonSlot{field: fieldDuration, unit: 1e6, nginx: true}
 	add(fieldTime, 0, "time", "ts", "timestamp", "@timestamp", "time_iso8601", "asctime")
 	add(fieldNginx, 0, "remote_addr", "upstream_response_time", "upstream_status", "body_bytes_sent", "msec")
 	return f
@@ -70,7 +72,7 @@ var jsonFieldNames = map[string]jsonSlot{
 	"path": {field: fieldPath}, "url": {field: fieldURL}, "request": {field: fieldRequest},
 	"route": {field: fieldRoute}, "method": {field: fieldMethod}, "status": {field: fieldStatus},
 	"pid": {field: fieldPID}, "operation": {field: fieldOperation}, "body": {field: fieldBody},
-	"duration_ms": {fieldDuration, 1000}, "duration_us": {fieldDuration, 1}, "duration_s": {fieldDuration, 1e6},
+	"duration_ms": {field: fieldDuration, unit: 1000}, "duration_us": {field: fieldDuration, unit: 1}, "duration_s": {field: fieldDuration, unit: 1e6},
 	"time": {field: fieldTime},
 }
 
@@ -183,9 +185,7 @@ func ParseJSON(line []byte, fields *JSONFields, r *Record, scratch *[]byte) (ok 
 		case fieldNginx:
 			nginx = true
 		}
-		if slot.unit == 1e6 && string(key) == "request_time" {
-			nginx = true
-		}
+		nginx = nginx || slot.nginx
 	}
 	if len(r.Method) > 0 && !isMethod(r.Method) {
 		// Some loggers write "get"; anything else is no method.
