@@ -15,24 +15,38 @@ import (
 	"github.com/slowroutes/slowroutes/pipeline"
 )
 
-// Reader feeds inputs into one Pipeline, reusing its buffers.
+// Reader feeds inputs into one Pipeline, reusing its buffers from one input
+// to the next.
 type Reader struct {
 	P     *pipeline.Pipeline
+	Stdin io.Reader
+	// Event, if set, takes every Lambda event (CloudWatch Logs
+	// {"awslogs":...} or Kinesis {"Records":...}) instead of the Reader
+	// decoding it: `emit` hands them to the functions' handler. An error it
+	// returns is reported as an envelope error.
+	Event func(ev []byte) error
+	// Envelopes counts the deliveries the Reader decoded itself (a Lambda
+	// event, a Kinesis record, a decoded payload), and Rejected those that
+	// did not decode.
+	Envelopes, Rejected int64
+
 	lines pipeline.LineReader
 	dec   event.Decoder
-	Stdin io.Reader
-	// Envelopes counts event envelopes read, and Rejected those that did not decode.
-	Envelopes, Rejected int64
+	br    *bufio.Reader
+	kin   []event.KinesisRecord
 }
 
 // maxEventFile bounds a whole-file (pretty-printed) event JSON.
 const maxEventFile = 256 << 20
 
+// ErrEvent wraps the error of the Event hook.
+var ErrEvent = errors.New("event rejected")
+
 // Path feeds one input: "-" is stdin. The kind of input is detected from its
 // content: gzip by its magic bytes; a file that is one pretty-printed JSON
 // event is decoded whole; otherwise it is read line by line, and a line that
-// is a Lambda event ({"awslogs":...}) or a decoded payload
-// ({"messageType":...}) is decoded in place, any other line is a log line.
+// is a Lambda event or a decoded payload ({"messageType":...}) is decoded in
+// place, any other line is a log line.
 func (r *Reader) Path(path string) error {
 	var in io.Reader
 	name := path
@@ -49,9 +63,13 @@ func (r *Reader) Path(path string) error {
 		defer f.Close()
 		in = f
 	}
-	br := bufio.NewReaderSize(in, 64<<10)
-	head, _ := br.Peek(2)
-	if len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+	if r.br == nil {
+		r.br = bufio.NewReaderSize(in, 64<<10)
+	} else {
+		r.br.Reset(in)
+	}
+	br := r.br
+	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
@@ -59,7 +77,7 @@ func (r *Reader) Path(path string) error {
 		defer zr.Close()
 		br = bufio.NewReaderSize(zr, 64<<10)
 	}
-	if r.isPrettyEvent(br) {
+	if isPrettyEvent(br) {
 		b, err := io.ReadAll(io.LimitReader(br, maxEventFile+1))
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
@@ -72,17 +90,16 @@ func (r *Reader) Path(path string) error {
 		}
 		return nil
 	}
-	s := []byte(name)
-	stream := r.P.Stream(s)
+	stream := r.P.Stream([]byte(name))
 	var envErr error
 	err := r.lines.Each(br, func(line []byte) {
-		if isEnvelopeLine(line) {
-			if err := r.envelope(line); err != nil && envErr == nil {
-				envErr = err
-			}
+		if len(line) < 12 || line[0] != '{' || envelopeKind(line[1:]) == notEnvelope {
+			r.P.Line(stream, line)
 			return
 		}
-		r.P.Line(stream, line)
+		if err := r.envelope(line); err != nil && envErr == nil {
+			envErr = err
+		}
 	}, r.P.LineTooLong)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
@@ -94,65 +111,109 @@ func (r *Reader) Path(path string) error {
 }
 
 // isPrettyEvent tells a JSON event spread over several lines from a log:
-// its first line is a lone "{" (or "{" then a key on the next line).
-func (r *Reader) isPrettyEvent(br *bufio.Reader) bool {
+// its first line is a lone "{", the next starts with an envelope key.
+func isPrettyEvent(br *bufio.Reader) bool {
 	head, _ := br.Peek(4096)
 	head = bytes.TrimLeft(head, " \t\r\n")
 	if len(head) == 0 || head[0] != '{' {
 		return false
 	}
 	nl := bytes.IndexByte(head, '\n')
-	if nl < 0 {
+	if nl < 0 || len(bytes.TrimSpace(head[:nl])) != 1 {
 		return false
 	}
-	if len(bytes.TrimSpace(head[:nl])) != 1 {
-		return false
-	}
-	return startsWithEnvelopeKey(head[nl:])
+	return envelopeKind(head[nl:]) != notEnvelope
 }
 
-func isEnvelopeLine(line []byte) bool {
-	if len(line) < 12 || line[0] != '{' {
-		return false
-	}
-	return startsWithEnvelopeKey(line[1:])
+// envelopeShape is what the first member of a JSON object says it is.
+type envelopeShape uint8
+
+const (
+	notEnvelope envelopeShape = iota
+	lambdaCloudWatch
+	lambdaKinesis
+	decodedPayload
+)
+
+// envelopeKeys are the members an event or a payload may start with
+// (encoders order a payload's members freely); no log line starts so. A
+// Lambda event has a single member, so its first key says which it is.
+var envelopeKeys = []struct {
+	key   []byte
+	shape envelopeShape
+}{
+	{[]byte(`"awslogs"`), lambdaCloudWatch}, {[]byte(`"Records"`), lambdaKinesis},
+	{[]byte(`"messageType"`), decodedPayload}, {[]byte(`"logEvents"`), decodedPayload},
+	{[]byte(`"logGroup"`), decodedPayload}, {[]byte(`"logStream"`), decodedPayload},
+	{[]byte(`"owner"`), decodedPayload}, {[]byte(`"subscriptionFilters"`), decodedPayload},
 }
 
-// envelopeKeys are the members a Lambda event or a CloudWatch Logs payload
-// may start with (encoders order them freely); no log line starts so.
-var envelopeKeys = [][]byte{[]byte(`"awslogs"`), []byte(`"messageType"`), []byte(`"logEvents"`),
-	[]byte(`"logGroup"`), []byte(`"logStream"`), []byte(`"owner"`), []byte(`"subscriptionFilters"`)}
-
-func startsWithEnvelopeKey(b []byte) bool {
+// envelopeKind reads the first key of the object whose '{' precedes b.
+func envelopeKind(b []byte) envelopeShape {
 	b = bytes.TrimLeft(b, " \t\r\n")
 	if len(b) < 2 || b[0] != '"' {
-		return false
+		return notEnvelope
 	}
 	for _, k := range envelopeKeys {
-		if bytes.HasPrefix(b, k) {
-			return true
+		if bytes.HasPrefix(b, k.key) {
+			return k.shape
 		}
 	}
-	return false
+	return notEnvelope
 }
 
-// envelope decodes one Lambda event or payload and feeds its log events.
-// A bad envelope is counted and reported, never half-fed.
+// envelope decodes one Lambda event or payload and feeds its log events, or
+// hands a Lambda event to the Event hook. A bad delivery is counted and
+// reported, never half-fed.
 func (r *Reader) envelope(b []byte) error {
-	r.Envelopes++
-	payload := b
-	if !bytes.Contains(b, []byte(`"messageType"`)) {
+	shape := envelopeKind(b[1:])
+	if r.Event != nil && (shape == lambdaCloudWatch || shape == lambdaKinesis) {
+		if err := r.Event(b); err != nil {
+			return fmt.Errorf("%w: %w", ErrEvent, err)
+		}
+		return nil
+	}
+	switch shape {
+	case lambdaKinesis:
+		recs, err := event.KinesisRecords(r.kin, b)
+		r.kin = recs
+		if err != nil {
+			r.Envelopes++
+			r.Rejected++
+			return err
+		}
+		var first error
+		for i := range recs {
+			if err := r.delivery(recs[i].Data); err != nil && first == nil {
+				first = err
+			}
+		}
+		return first
+	case lambdaCloudWatch:
 		data, err := event.LambdaData(b)
 		if err != nil {
+			r.Envelopes++
 			r.Rejected++
 			return err
 		}
-		if payload, err = r.dec.DecodeData(data); err != nil {
-			r.Rejected++
-			return err
-		}
+		return r.delivery(data)
 	}
-	if _, err := r.P.Payload(&r.dec, payload); err != nil {
+	r.Envelopes++
+	if _, err := r.P.Payload(&r.dec, b); err != nil {
+		r.Rejected++
+		return err
+	}
+	return nil
+}
+
+// delivery decodes and feeds the base64 gzip payload of one delivery.
+func (r *Reader) delivery(data []byte) error {
+	r.Envelopes++
+	payload, err := r.dec.DecodeData(data)
+	if err == nil {
+		_, err = r.P.Payload(&r.dec, payload)
+	}
+	if err != nil {
 		r.Rejected++
 		return err
 	}
@@ -161,7 +222,7 @@ func (r *Reader) envelope(b []byte) error {
 
 // IsEnvelopeError reports whether err is a bad event envelope (as opposed to an I/O error).
 func IsEnvelopeError(err error) bool {
-	for _, e := range []error{event.ErrNotEvent, event.ErrBase64, event.ErrGzip, event.ErrPayload, event.ErrTooLarge} {
+	for _, e := range []error{event.ErrNotEvent, event.ErrBase64, event.ErrGzip, event.ErrPayload, event.ErrTooLarge, ErrEvent} {
 		if errors.Is(err, e) {
 			return true
 		}

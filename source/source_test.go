@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -157,5 +158,63 @@ func TestMissingFile(t *testing.T) {
 	r := &Reader{P: pipeline.New(pipeline.Config{})}
 	if err := r.Path(filepath.Join(t.TempDir(), "nope.log")); err == nil || IsEnvelopeError(err) {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+func kinesisEvent(tb testing.TB, parts ...[]string) []byte {
+	var recs []map[string]any
+	for i, lines := range parts {
+		recs = append(recs, map[string]any{"kinesis": map[string]string{
+			"data": base64.StdEncoding.EncodeToString(gz(tb, payload(tb, lines))), "sequenceNumber": fmt.Sprint(100 + i)}})
+	}
+	b, _ := json.Marshal(map[string]any{"Records": recs})
+	return b
+}
+
+// TestKinesisEvent: a Kinesis event carrying the capture in two records
+// counts what the plain file counts, one envelope per record.
+func TestKinesisEvent(t *testing.T) {
+	lines := realLines(t)
+	plain := pipeline.New(pipeline.Config{})
+	if err := (&Reader{P: plain, Stdin: strings.NewReader(strings.Join(lines, "\n"))}).Path("-"); err != nil {
+		t.Fatal(err)
+	}
+	p := pipeline.New(pipeline.Config{})
+	r := &Reader{P: p, Stdin: bytes.NewReader(kinesisEvent(t, lines[:40], lines[40:]))}
+	if err := r.Path("-"); err != nil {
+		t.Fatal(err)
+	}
+	if r.Envelopes != 2 || r.Rejected != 0 {
+		t.Errorf("envelopes %d rejected %d, want 2 and 0", r.Envelopes, r.Rejected)
+	}
+	if got, want := summary(p.Aggregates()), summary(plain.Aggregates()); got != want {
+		t.Errorf("kinesis:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestEventHook: with a hook, Lambda events go to it whole and are not
+// decoded; decoded payloads and log lines still are.
+func TestEventHook(t *testing.T) {
+	lines := realLines(t)
+	p := pipeline.New(pipeline.Config{})
+	var got [][]byte
+	r := &Reader{P: p, Event: func(ev []byte) error {
+		got = append(got, append([]byte(nil), ev...))
+		if len(got) == 2 {
+			return fmt.Errorf("boom")
+		}
+		return nil
+	}}
+	in := bytes.Join([][]byte{lambdaEvent(t, lines[:2]), kinesisEvent(t, lines[2:4]), payload(t, lines[4:6]), []byte(lines[6])}, []byte("\n"))
+	r.Stdin = bytes.NewReader(in)
+	err := r.Path("-")
+	if !errors.Is(err, ErrEvent) || !IsEnvelopeError(err) {
+		t.Errorf("hook error surfaced as %v", err)
+	}
+	if len(got) != 2 || !bytes.HasPrefix(got[0], []byte(`{"awslogs"`)) || !bytes.HasPrefix(got[1], []byte(`{"Records"`)) {
+		t.Errorf("hook saw %d events", len(got))
+	}
+	if r.Envelopes != 1 || p.Aggregates().Lines.Total() != 3 {
+		t.Errorf("reader decoded %d envelopes and fed %d lines, want 1 payload and 3 lines", r.Envelopes, p.Aggregates().Lines.Total())
 	}
 }

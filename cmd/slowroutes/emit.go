@@ -2,20 +2,16 @@ package main
 
 import (
 	"bufio"
-	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync/atomic"
 
 	"github.com/slowroutes/slowroutes/lambdahandler"
 	"github.com/slowroutes/slowroutes/metrics"
-	"github.com/slowroutes/slowroutes/pipeline"
 	"github.com/slowroutes/slowroutes/source"
 )
 
@@ -101,13 +97,17 @@ func runEmit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Pipeline: pcfg,
 		Emitter:  metrics.EmitterConfig{Families: fam, MaxContexts: *maxContexts},
 	})
-	rd := &source.Reader{P: h.Pipeline(), Stdin: stdin}
+	// Lambda events go through the functions' handler, one at a time, as in
+	// AWS; log lines and decoded payloads are fed as report feeds them.
+	rd := &source.Reader{P: h.Pipeline(), Stdin: stdin, Event: func(ev []byte) error {
+		_, err := h.Invoke(context.Background(), ev)
+		return err
+	}}
 	status := 0
-	var bufs pathBuffers
 	for _, path := range paths {
-		if err := emitPath(h, rd, &bufs, path); err != nil {
+		if err := rd.Path(path); err != nil {
 			fmt.Fprintf(stderr, "slowroutes emit: %v\n", err)
-			if !source.IsEnvelopeError(err) && !errors.Is(err, errRejected) {
+			if !source.IsEnvelopeError(err) {
 				status = 1
 			}
 		}
@@ -138,88 +138,4 @@ func runEmit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "slowroutes emit: %d datagrams sent to %s\n", sent, *addr)
 	}
 	return status
-}
-
-var errRejected = errors.New("event rejected")
-
-// pathBuffers are emitPath's read buffers, reused from one path to the next:
-// a run over many files of one event each would otherwise allocate and
-// clear them for every file.
-type pathBuffers struct {
-	br *bufio.Reader
-	lr pipeline.LineReader
-}
-
-// emitPath feeds one input. Files of Lambda events go through the handler,
-// one event at a time; anything else goes to the source reader.
-func emitPath(h *lambdahandler.Handler, rd *source.Reader, bufs *pathBuffers, path string) error {
-	if path == "-" {
-		return rd.Path(path)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if bufs.br == nil {
-		bufs.br = bufio.NewReaderSize(f, 64<<10)
-	} else {
-		bufs.br.Reset(f)
-	}
-	br := bufs.br
-	var in io.Reader = br
-	if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		defer zr.Close()
-		br = bufio.NewReaderSize(zr, 64<<10)
-		in = br
-	}
-	head, _ := br.Peek(4096)
-	trimmed := bytes.TrimLeft(head, " \t\r\n")
-	if !isLambdaEvent(trimmed) {
-		f.Close()
-		return rd.Path(path)
-	}
-	ctx := context.Background()
-	var firstErr error
-	invoke := func(ev []byte) {
-		if _, err := h.Invoke(ctx, ev); err != nil && firstErr == nil {
-			firstErr = fmt.Errorf("%s: %w: %w", path, errRejected, err)
-		}
-	}
-	if nl := bytes.IndexByte(trimmed, '\n'); nl >= 0 && len(bytes.TrimSpace(trimmed[:nl])) == 1 {
-		// One pretty-printed event.
-		b, err := io.ReadAll(io.LimitReader(in, 256<<20))
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		invoke(bytes.TrimSpace(b))
-		return firstErr
-	}
-	p := h.Pipeline()
-	stream := p.Stream([]byte(path))
-	err = bufs.lr.Each(in, func(line []byte) {
-		if isLambdaEvent(line) {
-			invoke(line)
-			return
-		}
-		p.Line(stream, line)
-	}, p.LineTooLong)
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	return firstErr
-}
-
-// isLambdaEvent reports whether b starts like a Lambda event of a
-// subscription: {"awslogs": ...} or {"Records": ...}.
-func isLambdaEvent(b []byte) bool {
-	if len(b) < 10 || b[0] != '{' {
-		return false
-	}
-	rest := bytes.TrimLeft(b[1:], " \t\r\n")
-	return bytes.HasPrefix(rest, []byte(`"awslogs"`)) || bytes.HasPrefix(rest, []byte(`"Records"`))
 }
