@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -69,17 +67,11 @@ func runBackfill(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	top := fs.Int("top", 25, "table: show the worst `N` rows (0: all)")
 	progress := fs.String("progress", "auto", "`MODE` of the progress line on stderr: auto (when stderr is a terminal), always or never")
 	region := fs.String("region", "", "AWS `REGION` of the log groups, e.g. eu-west-1 (default: the configured region)")
-	pos, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
-	if err != nil {
-		return 2
-	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "slowroutes backfill: "+format+"\n", a...)
-		return 2
-	}
+	usageErr := usageError(stderr, "backfill")
 	now := time.Now()
 	o := backfillOptions{groups: groups, filterPattern: *filterPattern, format: *format, top: *top}
 	switch {
@@ -90,6 +82,7 @@ func runBackfill(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	case *format != "table" && *format != "json":
 		return usageErr("--format: want table or json, got %q", *format)
 	}
+	var err error
 	if o.since, err = parseWhen(*since, now); err != nil {
 		return usageErr("--since: %v", err)
 	}

@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -45,17 +43,11 @@ func runEmit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	namespace := fs.String("namespace", metrics.DefaultNamespace, "metric name `prefix`")
 	tags := fs.String("tags", "", "comma-separated static `tags` put on every datagram, e.g. team:web,tier:1")
 	maxContexts := fs.Int("max-contexts", metrics.DefaultMaxContexts, "at most `N` distinct contexts per batch; the least bad rows past it go to route:overflow")
-	paths, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
+	paths, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
-	if err != nil {
-		return 2
-	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "slowroutes emit: "+format+"\n", a...)
-		return 2
-	}
+	fail := usageError(stderr, "emit")
 	if len(paths) == 0 {
 		fs.Usage()
 		return fail("no PATH given (use - for stdin)")

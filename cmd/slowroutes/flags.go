@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -58,6 +59,29 @@ func (f *pipelineFlags) config() (pipeline.Config, error) {
 		Slow: f.slow, RoutesFile: f.routesFile, MaxRoutes: f.maxRoutes, MaxOperations: f.maxOperations,
 		GraphQLPaths: f.graphqlPaths, JSONFields: f.jsonFields, AccessSource: f.accessSource, AccessIntUnit: f.accessIntUnit,
 	}.Config(func(s pipeline.Setting) string { return flagNames[s] })
+}
+
+// parseArgs parses a command's flags (see parseInterspersed). ok is false
+// when the command must end at once with status code: 0 for --help, 2 for a
+// bad flag, which the flag set has already reported.
+func parseArgs(fs *flag.FlagSet, args []string) (pos []string, code int, ok bool) {
+	pos, err := parseInterspersed(fs, args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return nil, 0, false
+	case err != nil:
+		return nil, 2, false
+	}
+	return pos, 0, true
+}
+
+// usageError returns a function that reports a usage error of command name
+// on w and gives its exit status, 2.
+func usageError(w io.Writer, name string) func(format string, a ...any) int {
+	return func(format string, a ...any) int {
+		fmt.Fprintf(w, "slowroutes "+name+": "+format+"\n", a...)
+		return 2
+	}
 }
 
 // parseInterspersed parses flags that may come before, between or after the

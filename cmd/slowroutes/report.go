@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -30,26 +28,21 @@ func runReport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	pf.register(fs)
 	format := fs.String("format", "table", "output `format`: table or json")
 	top := fs.Int("top", 25, "table: show the worst `N` rows (0: all)")
-	paths, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
+	paths, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
-	if err != nil {
-		return 2
-	}
+	usageErr := usageError(stderr, "report")
 	if *format != "table" && *format != "json" {
-		fmt.Fprintf(stderr, "slowroutes report: --format: want table or json, got %q\n", *format)
-		return 2
+		return usageErr("--format: want table or json, got %q", *format)
 	}
 	if len(paths) == 0 {
-		fmt.Fprintln(stderr, "slowroutes report: no PATH given (use - for stdin)")
 		fs.Usage()
-		return 2
+		return usageErr("no PATH given (use - for stdin)")
 	}
 	cfg, err := pf.config()
 	if err != nil {
-		fmt.Fprintf(stderr, "slowroutes report: %v\n", err)
-		return 2
+		return usageErr("%v", err)
 	}
 	p := pipeline.New(cfg)
 	rd := &source.Reader{P: p, Stdin: stdin}

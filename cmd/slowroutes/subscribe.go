@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -73,17 +71,11 @@ func runSubscribe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	dryRun := fs.Bool("dry-run", false, "print the plan (log group, action, pattern) and change nothing")
 	remove := fs.Bool("remove", false, "delete the slowroutes filters (and the permission statements subscribe added) instead")
 	format := fs.String("format", "table", "output `format`: table or json")
-	pos, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
+	pos, code, ok := parseArgs(fs, args)
+	if !ok {
+		return code
 	}
-	if err != nil {
-		return 2
-	}
-	usageErr := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "slowroutes subscribe: "+format+"\n", a...)
-		return 2
-	}
+	usageErr := usageError(stderr, "subscribe")
 	switch {
 	case len(pos) > 0:
 		return usageErr("unexpected argument %q (log groups are given with --log-group)", pos[0])
