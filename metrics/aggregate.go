@@ -231,25 +231,3 @@ func (a *Aggregates) EachRow(fn func(*Row)) {
 
 // Len is the number of rows.
 func (a *Aggregates) Len() int { return len(a.rows) }
-
-// Merge adds o's rows, lines and events to a.
-func (a *Aggregates) Merge(o *Aggregates) {
-	for _, r := range o.rows {
-		a.Row([]byte(r.Route), []byte(r.Method), []byte(r.Operation)).Merge(r)
-	}
-	for p := range o.Lines {
-		for q := range o.Lines[p] {
-			a.Lines[p][q] += o.Lines[p][q]
-		}
-	}
-	e, f := &a.Events, &o.Events
-	e.HarakiriBanners += f.HarakiriBanners
-	e.HarakiriRetries += f.HarakiriRetries
-	e.HarakiriIdle += f.HarakiriIdle
-	for i := range e.WorkerKills {
-		e.WorkerKills[i] += f.WorkerKills[i]
-	}
-	e.ListenQueueFull += f.ListenQueueFull
-	e.RouteOverflow += f.RouteOverflow
-	e.OperationOverflow += f.OperationOverflow
-}

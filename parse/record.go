@@ -78,9 +78,9 @@ type TimeLayout uint8
 
 const (
 	TimeNone       TimeLayout = iota
-	TimeCtime                 // "Sun Nov 22 22:42:10 2026" (uWSGI), read as UTC
+	TimeCtime                 // "Sun Nov 22 22:42:10 2026" (uWSGI), no zone
 	TimeCLF                   // "22/Nov/2026:22:42:10 +0000" (nginx, gunicorn access)
-	TimeNginxError            // "2026/11/22 22:42:10", read as UTC
+	TimeNginxError            // "2026/11/22 22:42:10", no zone
 	TimeGunicorn              // "2026-11-22 22:42:10 +0000"
 	TimeEpoch                 // "1795387330" seconds (uWSGI harakiri core line)
 	TimeRFC3339               // JSON app logs

@@ -74,9 +74,3 @@ func (lr *LineReader) Each(r io.Reader, fn func(line []byte), tooLong func()) er
 		}
 	}
 }
-
-// ReadStream feeds every line of r to the stream s.
-func (p *Pipeline) ReadStream(lr *LineReader, r io.Reader, name []byte) error {
-	s := p.Stream(name)
-	return lr.Each(r, func(line []byte) { p.Line(s, line) }, p.LineTooLong)
-}

@@ -1,12 +1,11 @@
 package route
 
 // Limiter caps the number of distinct values (routes, GraphQL operations) a
-// process reports: past the cap, new values become Overflow and are counted,
-// so a scan of random URLs cannot blow up metric cardinality.
+// process reports: past the cap, new values become Overflow (which the caller
+// counts), so a scan of random URLs cannot blow up metric cardinality.
 type Limiter struct {
-	max        int
-	seen       map[string]struct{}
-	overflowed int64
+	max  int
+	seen map[string]struct{}
 }
 
 // DefaultMaxRoutes is the default cap on distinct routes per process.
@@ -27,15 +26,11 @@ func (l *Limiter) Admit(v []byte) []byte {
 		return v
 	}
 	if len(l.seen) >= l.max {
-		l.overflowed++
 		return overflowBytes
 	}
 	l.seen[string(v)] = struct{}{}
 	return v
 }
-
-// Overflowed is how many values Admit turned into Overflow.
-func (l *Limiter) Overflowed() int64 { return l.overflowed }
 
 // Len is the number of distinct values admitted.
 func (l *Limiter) Len() int { return len(l.seen) }

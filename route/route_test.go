@@ -162,11 +162,12 @@ func TestAppendTemplate(t *testing.T) {
 
 func TestLimiter(t *testing.T) {
 	l := NewLimiter(2)
+	var got []string
 	for _, r := range []string{"/a", "/b", "/a", "/c", "/d", "/b"} {
-		l.Admit([]byte(r))
+		got = append(got, string(l.Admit([]byte(r))))
 	}
-	if l.Len() != 2 || l.Overflowed() != 2 {
-		t.Errorf("len %d overflowed %d, want 2 and 2", l.Len(), l.Overflowed())
+	if want := "/a /b /a overflow overflow /b"; strings.Join(got, " ") != want || l.Len() != 2 {
+		t.Errorf("admitted %v (%d kept), want %s", got, l.Len(), want)
 	}
 	if got := string(l.Admit([]byte("/e"))); got != Overflow {
 		t.Errorf("past the cap: %q", got)
