@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -55,6 +56,10 @@ func fuzzParser(f *testing.F, parse func(line []byte, r *Record) (bool, error)) 
 		ok, err := parse(line, &r)
 		if !ok && err != nil {
 			t.Fatalf("%q: error %v without recognizing the line", line, err)
+		}
+		// Stream.Line tries parsers one after another on one record.
+		if !ok && !reflect.DeepEqual(r, Record{}) {
+			t.Fatalf("%q: not recognized, but the record was written: %+v", line, r)
 		}
 		if err == nil {
 			checkRecord(t, line, &r)

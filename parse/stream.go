@@ -137,15 +137,14 @@ func (s *Stream) Line(line []byte, emit func(*Record)) (Parser, Outcome, error) 
 			return s.finish(ParserJSON, err, emit)
 		}
 	default:
+		// Parsers that do not recognize a line leave the record untouched.
 		if ok, err := ParseNginxError(line, r); ok {
 			return s.finish(ParserNginxError, err, emit)
 		}
-		r.Reset()
 		if ok, err := ParseCombined(line, s.intUnitUS, r); ok {
 			r.Source = s.accessSource
 			return s.finish(ParserNginxAccess, err, emit)
 		}
-		r.Reset()
 	}
 	if ok, err := ParseUWSGIEvent(line, &s.uev); ok {
 		if err != nil {
