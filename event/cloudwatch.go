@@ -168,7 +168,7 @@ func (d *Decoder) Gunzip(gz []byte) ([]byte, error) {
 func (d *Decoder) Events(payload []byte, h *Header, fn func(*LogEvent)) error {
 	*h = Header{}
 	b := payload
-	i := skipSpace(b, 0)
+	i := jsonscan.SkipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return fmt.Errorf("%w: not an object", ErrPayload)
 	}
@@ -176,7 +176,7 @@ func (d *Decoder) Events(payload []byte, h *Header, fn func(*LogEvent)) error {
 	found := false
 	d.events = d.events[:0]
 	for first := true; ; first = false {
-		i = skipSpace(b, i)
+		i = jsonscan.SkipSpace(b, i)
 		if i >= len(b) {
 			return fmt.Errorf("%w: %v", ErrPayload, jsonscan.ErrSyntax)
 		}
@@ -187,7 +187,7 @@ func (d *Decoder) Events(payload []byte, h *Header, fn func(*LogEvent)) error {
 			if b[i] != ',' {
 				return fmt.Errorf("%w: %v", ErrPayload, jsonscan.ErrSyntax)
 			}
-			i = skipSpace(b, i+1)
+			i = jsonscan.SkipSpace(b, i+1)
 		}
 		if i >= len(b) || b[i] != '"' {
 			return fmt.Errorf("%w: %v", ErrPayload, jsonscan.ErrSyntax)
@@ -197,11 +197,11 @@ func (d *Decoder) Events(payload []byte, h *Header, fn func(*LogEvent)) error {
 			return fmt.Errorf("%w: %v", ErrPayload, jsonscan.ErrSyntax)
 		}
 		key := b[i+1 : end]
-		i = skipSpace(b, end+1)
+		i = jsonscan.SkipSpace(b, end+1)
 		if i >= len(b) || b[i] != ':' {
 			return fmt.Errorf("%w: %v", ErrPayload, jsonscan.ErrSyntax)
 		}
-		i = skipSpace(b, i+1)
+		i = jsonscan.SkipSpace(b, i+1)
 		if string(key) == "logEvents" {
 			n, err := d.scan(b[i:])
 			if err != nil {
@@ -212,7 +212,7 @@ func (d *Decoder) Events(payload []byte, h *Header, fn func(*LogEvent)) error {
 			continue
 		}
 		start := i
-		if i, ok = skipValue(b, i); !ok {
+		if i, ok = jsonscan.SkipValue(b, i); !ok {
 			return fmt.Errorf("%w: %v", ErrPayload, jsonscan.ErrSyntax)
 		}
 		raw := b[start:i]
@@ -252,50 +252,6 @@ func (d *Decoder) Events(payload []byte, h *Header, fn func(*LogEvent)) error {
 	return nil
 }
 
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
-		i++
-	}
-	return i
-}
-
-// skipValue returns the end of the JSON value that starts at b[i].
-func skipValue(b []byte, i int) (int, bool) {
-	if i >= len(b) {
-		return i, false
-	}
-	switch b[i] {
-	case '"':
-		end, _, ok := jsonscan.StringEnd(b, i+1)
-		return end + 1, ok
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				end, _, ok := jsonscan.StringEnd(b, i+1)
-				if !ok {
-					return i, false
-				}
-				i = end
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return i + 1, true
-				}
-			}
-			i++
-		}
-		return i, false
-	}
-	start := i
-	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && b[i] != ' ' && b[i] != '\n' && b[i] != '\t' && b[i] != '\r' {
-		i++
-	}
-	return i, i > start
-}
-
 // rawEvent is where one log event lies in a payload.
 type rawEvent struct {
 	id      []byte
@@ -316,7 +272,7 @@ func (d *Decoder) scan(b []byte) (int, error) {
 	}
 	i := 1
 	for first := true; ; first = false {
-		i = skipSpace(b, i)
+		i = jsonscan.SkipSpace(b, i)
 		if i >= len(b) {
 			return 0, fmt.Errorf("%w: logEvents: %v", ErrPayload, jsonscan.ErrSyntax)
 		}
@@ -327,7 +283,7 @@ func (d *Decoder) scan(b []byte) (int, error) {
 			if b[i] != ',' {
 				return 0, fmt.Errorf("%w: logEvents: %v", ErrPayload, jsonscan.ErrSyntax)
 			}
-			i = skipSpace(b, i+1)
+			i = jsonscan.SkipSpace(b, i+1)
 		}
 		if n, ok := d.scanCompact(b[i:]); ok {
 			i += n

@@ -45,10 +45,54 @@ func (o *Object) Pos() int { return o.pos }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 
-func (o *Object) skipSpace() {
-	for o.pos < len(o.b) && isSpace(o.b[o.pos]) {
-		o.pos++
+func (o *Object) skipSpace() { o.pos = SkipSpace(o.b, o.pos) }
+
+// SkipSpace returns the offset of the first byte at or after i that is not
+// JSON white space.
+func SkipSpace(b []byte, i int) int {
+	for i < len(b) && isSpace(b[i]) {
+		i++
 	}
+	return i
+}
+
+// SkipValue returns the offset just past the JSON value that starts at b[i]
+// (a string, an object, an array or a literal); ok is false when it does
+// not end.
+func SkipValue(b []byte, i int) (end int, ok bool) {
+	if i >= len(b) {
+		return i, false
+	}
+	switch b[i] {
+	case '"':
+		end, _, ok := StringEnd(b, i+1)
+		return end + 1, ok
+	case '{', '[':
+		depth := 0
+		for i < len(b) {
+			switch b[i] {
+			case '"':
+				end, _, ok := StringEnd(b, i+1)
+				if !ok {
+					return i, false
+				}
+				i = end
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1, true
+				}
+			}
+			i++
+		}
+		return i, false
+	}
+	start := i
+	for i < len(b) && b[i] != ',' && b[i] != '}' && b[i] != ']' && !isSpace(b[i]) {
+		i++
+	}
+	return i, i > start
 }
 
 // Next reads the next member into m. It returns false at the closing brace,
@@ -92,9 +136,11 @@ func (o *Object) Next(m *Member) (bool, error) {
 		m.Raw, m.IsString, m.Escaped = v, true, esc
 	case '{', '[':
 		start := o.pos
-		if !o.skipNested() {
+		end, ok := SkipValue(o.b, o.pos)
+		if !ok {
 			return false, ErrSyntax
 		}
+		o.pos = end
 		m.Raw = o.b[start:o.pos]
 	default:
 		start := o.pos
@@ -148,29 +194,6 @@ func StringEnd(b []byte, start int) (end int, escaped, ok bool) {
 		escaped = true
 		i++
 	}
-}
-
-func (o *Object) skipNested() bool {
-	depth := 0
-	for o.pos < len(o.b) {
-		switch o.b[o.pos] {
-		case '"':
-			if _, _, ok := o.str(); !ok {
-				return false
-			}
-			continue
-		case '{', '[':
-			depth++
-		case '}', ']':
-			depth--
-			if depth == 0 {
-				o.pos++
-				return true
-			}
-		}
-		o.pos++
-	}
-	return false
 }
 
 // Array walks the elements of a JSON array of objects.
