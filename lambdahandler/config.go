@@ -81,19 +81,11 @@ func ConfigFromEnv(getenv func(string) string, fam metrics.Family) (Config, erro
 		}
 		c.Client.Namespace = v
 	}
-	for _, t := range strings.Split(get("SLOWROUTES_TAGS"), ",") {
-		if strings.TrimSpace(t) == "" {
-			continue
-		}
-		s, err := metrics.SanitizeTag(t)
-		if err != nil {
-			return c, fmt.Errorf("SLOWROUTES_TAGS: %w", err)
-		}
-		c.Client.Tags = append(c.Client.Tags, s)
+	tags, err := metrics.ParseStaticTags(get("SLOWROUTES_TAGS"))
+	if err != nil {
+		return c, fmt.Errorf("SLOWROUTES_TAGS: %w", err)
 	}
-	if len(c.Client.Tags) > metrics.MaxStaticTags {
-		return c, fmt.Errorf("SLOWROUTES_TAGS: %d tags, at most %d", len(c.Client.Tags), metrics.MaxStaticTags)
-	}
+	c.Client.Tags = tags
 	for k, tag := range map[string]string{"DD_ENV": "env", "DD_SERVICE": "service", "DD_VERSION": "version"} {
 		// The DogStatsD client copies these into every datagram as they are.
 		if v := getenv(k); v != "" && !metrics.ValidTag(tag+":"+v) {

@@ -376,6 +376,26 @@ func validValue(v string) bool {
 	return true
 }
 
+// ParseStaticTags reads a comma-separated list of static tags
+// ("team:web,tier:1"), sanitizing each, at most MaxStaticTags of them.
+func ParseStaticTags(spec string) ([]string, error) {
+	var tags []string
+	for _, t := range strings.Split(spec, ",") {
+		if strings.TrimSpace(t) == "" {
+			continue
+		}
+		s, err := SanitizeTag(t)
+		if err != nil {
+			return nil, err
+		}
+		tags = append(tags, s)
+	}
+	if len(tags) > MaxStaticTags {
+		return nil, fmt.Errorf("%d tags, at most %d", len(tags), MaxStaticTags)
+	}
+	return tags, nil
+}
+
 // SanitizeTag turns a user's static tag ("team:web", "canary") into a valid
 // tag: bytes that are not tag bytes become '_'. It fails for a tag that does
 // not start with a letter or is longer than MaxTagLen, which Datadog would

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"sync/atomic"
 
 	"github.com/slowroutes/slowroutes/lambdahandler"
@@ -64,15 +63,8 @@ func runEmit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail("%v", err)
 	}
 	cc := metrics.ClientConfig{Addr: *addr, Namespace: *namespace}
-	for _, t := range strings.Split(*tags, ",") {
-		if strings.TrimSpace(t) == "" {
-			continue
-		}
-		s, err := metrics.SanitizeTag(t)
-		if err != nil {
-			return fail("--tags: %v", err)
-		}
-		cc.Tags = append(cc.Tags, s)
+	if cc.Tags, err = metrics.ParseStaticTags(*tags); err != nil {
+		return fail("--tags: %v", err)
 	}
 	var out *bufio.Writer
 	if *dryRun {
