@@ -1,6 +1,7 @@
-// Package metrics aggregates records into per-route facts (requests,
-// timeouts by source, client aborts, upstream failures, slow requests,
-// latency) and pipeline health counters.
+// Package metrics aggregates records into per-route facts (requests by
+// source and status class, timeouts by source, client aborts, upstream
+// failures, slow requests, latency) and the pipeline's own health (lines,
+// envelopes, cardinality overflow, lag).
 package metrics
 
 import (
@@ -9,130 +10,51 @@ import (
 	"github.com/slowroutes/slowroutes/parse"
 )
 
-// Key identifies a row: one route, method and GraphQL operation.
-type Key struct {
-	Route     string
-	Method    string // "" when the log line did not say
-	Operation string // GraphQL operation name, "" when none
-}
-
-// Failure names where an upstream failure was seen.
-type Failure uint8
-
-const (
-	FailureNginx502        Failure = iota // access log, status 502
-	FailureUpstreamClosed                 // error log: upstream prematurely closed connection
-	FailureUpstreamConnect                // error log: connect() failed / no live upstreams
-	NumFailures
-)
-
-var failureNames = [NumFailures]string{"nginx_502", "nginx_upstream_closed", "nginx_upstream_connect"}
-
-func (f Failure) String() string { return failureNames[f] }
-
-// Row holds the facts of one Key.
-type Row struct {
-	Key
-	Requests         [parse.NumSources]int64
-	Timeouts         [parse.NumTimeouts]int64
-	ClientAborts     int64
-	UpstreamFailures [NumFailures]int64
-	Slow             int64
-	Latency          Latency
-
-	// samples is what the Emitter observing this row kept of its requests
-	// until its next Emit: a field rather than a map of the Emitter, as
-	// every request of a batch looks it up.
-	samples *rowSamples
-}
-
-// TimeoutTotal is the number of timeouts of every source.
-func (r *Row) TimeoutTotal() int64 {
-	var n int64
-	for _, v := range r.Timeouts {
-		n += v
-	}
-	return n
-}
-
-// FailureTotal is the number of upstream failures of every source.
-func (r *Row) FailureTotal() int64 {
-	var n int64
-	for _, v := range r.UpstreamFailures {
-		n += v
-	}
-	return n
-}
-
-// Merge adds the facts of o to r, whatever their keys.
-func (r *Row) Merge(o *Row) {
-	for i := range o.Requests {
-		r.Requests[i] += o.Requests[i]
-	}
-	for i := range o.Timeouts {
-		r.Timeouts[i] += o.Timeouts[i]
-	}
-	for i := range o.UpstreamFailures {
-		r.UpstreamFailures[i] += o.UpstreamFailures[i]
-	}
-	r.ClientAborts += o.ClientAborts
-	r.Slow += o.Slow
-	r.Latency.Merge(&o.Latency)
-}
-
-// Events counts facts that belong to no route.
-type Events struct {
-	HarakiriBanners   int64 // "*** HARAKIRI ON WORKER" lines, every try
-	HarakiriRetries   int64 // banners with try >= 2: the same timeout again
-	HarakiriIdle      int64 // harakiri episodes that named no request
-	WorkerKills       [parse.NumSources]int64
-	ListenQueueFull   int64
-	RouteOverflow     int64 // records whose route the cardinality cap turned into "overflow"
-	OperationOverflow int64
-}
-
-// Lines counts lines by parser and outcome.
-type Lines [parse.NumParsers][parse.NumOutcomes]int64
-
-// Total is the number of lines counted.
-func (l *Lines) Total() int64 {
-	var n int64
-	for p := range l {
-		for o := range l[p] {
-			n += l[p][o]
-		}
-	}
-	return n
-}
-
-// ByOutcome sums lines of one outcome over every parser.
-func (l *Lines) ByOutcome(o parse.Outcome) int64 {
-	var n int64
-	for p := range l {
-		n += l[p][o]
-	}
-	return n
-}
-
-// Aggregates accumulates rows. It is not safe for concurrent use.
-type Aggregates struct {
-	rows   map[string]*Row
-	keyBuf []byte
-	// SlowUS is the duration at or above which a request counts as slow.
-	SlowUS int64
-	Lines  Lines
-	Events Events
-}
-
 // DefaultSlowUS is the default slow-request threshold: one second.
 const DefaultSlowUS = 1_000_000
 
-// New returns empty Aggregates with the given slow threshold in microseconds.
-func New(slowUS int64) *Aggregates {
-	return &Aggregates{rows: map[string]*Row{}, SlowUS: slowUS}
+// Config configures Aggregates.
+type Config struct {
+	// SlowUS is the duration at or above which a request counts as slow
+	// (DefaultSlowUS when zero).
+	SlowUS int64
+	// KeepDurations keeps every request's duration on its row (Row.Durations),
+	// for an emitter that sends one distribution value per request.
+	KeepDurations bool
 }
 
-// Lookup returns the row of (route, method, op), or nil. It does not allocate.
+// Aggregates accumulates the facts of records. It is not safe for
+// concurrent use.
+type Aggregates struct {
+	cfg Config
+	// rows holds every row ever used, live or not, so that a container
+	// emitting batch after batch reuses them; live lists those with facts
+	// since the last Reset.
+	rows   map[string]*Row
+	live   []*Row
+	keyBuf []byte
+
+	Lines     Lines
+	Events    Events
+	Envelopes Envelopes
+	// OldestEventMS is the log event time of the oldest record counted
+	// (milliseconds since the epoch), 0 when none had one.
+	OldestEventMS int64
+}
+
+// New returns empty Aggregates.
+func New(cfg Config) *Aggregates {
+	if cfg.SlowUS <= 0 {
+		cfg.SlowUS = DefaultSlowUS
+	}
+	return &Aggregates{cfg: cfg, rows: map[string]*Row{}}
+}
+
+// SlowUS is the slow-request threshold in microseconds.
+func (a *Aggregates) SlowUS() int64 { return a.cfg.SlowUS }
+
+// Lookup returns the row of (route, method, op) if it was ever used, or
+// nil. It does not allocate.
 func (a *Aggregates) Lookup(route, method, op []byte) *Row {
 	b := append(a.keyBuf[:0], route...)
 	b = append(b, 0)
@@ -143,8 +65,8 @@ func (a *Aggregates) Lookup(route, method, op []byte) *Row {
 	return a.rows[string(b)]
 }
 
-// Row returns the row of (route, method, op), creating it on first use. Only
-// creation allocates.
+// Row returns the row of (route, method, op), creating it on first use.
+// Only creation allocates.
 func (a *Aggregates) Row(route, method, op []byte) *Row {
 	if r := a.Lookup(route, method, op); r != nil {
 		return r
@@ -154,11 +76,16 @@ func (a *Aggregates) Row(route, method, op []byte) *Row {
 	return r
 }
 
-// Add counts a record of a request or timeout on row.
+// Add counts a record of a request, a timeout or an upstream failure on row.
 func (a *Aggregates) Add(row *Row, rec *parse.Record) {
+	if !row.live {
+		row.live = true
+		a.live = append(a.live, row)
+	}
+	a.seen(rec)
 	switch rec.Kind {
 	case parse.KindRequest:
-		row.Requests[rec.Source]++
+		row.Requests[rec.Source][ClassOf(rec.Status)]++
 		switch rec.Status {
 		case 504:
 			if rec.Source == parse.SourceNginx {
@@ -173,8 +100,11 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 		}
 		if rec.HasDuration {
 			row.Latency.Add(rec.DurationUS)
-			if rec.DurationUS >= a.SlowUS {
-				row.Slow++
+			if rec.DurationUS >= a.cfg.SlowUS {
+				row.Slow[rec.Source]++
+			}
+			if a.cfg.KeepDurations {
+				row.Durations[rec.Source] = append(row.Durations[rec.Source], rec.DurationUS)
 			}
 		}
 	case parse.KindTimeout:
@@ -188,13 +118,47 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 	}
 }
 
-// Rows returns every row, worst first: most timeouts, then highest p99, then
-// most requests, then by key.
-func (a *Aggregates) Rows() []*Row {
-	out := make([]*Row, 0, len(a.rows))
-	for _, r := range a.rows {
-		out = append(out, r)
+// AddEvent counts a record that belongs to no route: harakiri banners and
+// idle kills, worker kills, full listen queues.
+func (a *Aggregates) AddEvent(rec *parse.Record) {
+	a.seen(rec)
+	ev := &a.Events
+	switch rec.Kind {
+	case parse.KindHarakiri:
+		ev.HarakiriBanners++
+		if rec.Try >= 2 {
+			ev.HarakiriRetries++
+		}
+	case parse.KindHarakiriIdle:
+		ev.HarakiriIdle++
+	case parse.KindWorkerKill:
+		ev.WorkerKills[rec.Source]++
+	case parse.KindListenQueueFull:
+		ev.ListenQueueFull++
 	}
+}
+
+func (a *Aggregates) seen(rec *parse.Record) {
+	if ms := rec.EventMS; ms > 0 && (a.OldestEventMS == 0 || ms < a.OldestEventMS) {
+		a.OldestEventMS = ms
+	}
+}
+
+// Reset forgets every fact and keeps the rows' memory: a Lambda container
+// emits one batch's facts and goes on with the next.
+func (a *Aggregates) Reset() {
+	for i, r := range a.live {
+		r.reset()
+		a.live[i] = nil
+	}
+	a.live = a.live[:0]
+	a.Lines, a.Events, a.Envelopes, a.OldestEventMS = Lines{}, Events{}, Envelopes{}, 0
+}
+
+// Rows returns every row with facts, worst first: most timeouts, then
+// highest p99, then most requests with a duration, then by key.
+func (a *Aggregates) Rows() []*Row {
+	out := append([]*Row(nil), a.live...)
 	p99 := make(map[*Row]float64, len(out))
 	for _, r := range out {
 		p99[r] = r.Latency.QuantileUS(0.99)
@@ -221,13 +185,13 @@ func (a *Aggregates) Rows() []*Row {
 	return out
 }
 
-// EachRow calls fn for every row, in no particular order: cheaper than
-// Rows when the order does not matter.
+// EachRow calls fn for every row with facts, in no particular order:
+// cheaper than Rows when the order does not matter.
 func (a *Aggregates) EachRow(fn func(*Row)) {
-	for _, r := range a.rows {
+	for _, r := range a.live {
 		fn(r)
 	}
 }
 
-// Len is the number of rows.
-func (a *Aggregates) Len() int { return len(a.rows) }
+// Len is the number of rows with facts.
+func (a *Aggregates) Len() int { return len(a.live) }

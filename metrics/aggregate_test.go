@@ -49,21 +49,20 @@ func TestLatency(t *testing.T) {
 			t.Errorf("merged QuantileUS(%v) = %v, want %v", q, got, want)
 		}
 	}
-	var n int64
-	last := -1.0
-	l.Buckets(func(us float64, c int64) {
-		if us <= last {
-			t.Errorf("bucket %v after %v", us, last)
-		}
-		last = us
-		n += c
-	})
-	if n != l.Count || l.Count != int64(len(all)) || a.Count != l.Count || a.SumUS != l.SumUS || a.MaxUS != l.MaxUS {
-		t.Errorf("buckets hold %d, count %d, merged %d", n, l.Count, a.Count)
+	if l.Count != int64(len(all)) || a.Count != l.Count || a.SumUS != l.SumUS || a.MaxUS != l.MaxUS {
+		t.Errorf("count %d, merged %d", l.Count, a.Count)
 	}
 	var empty Latency
 	if empty.QuantileUS(0.5) != 0 {
 		t.Errorf("empty: %v", empty.QuantileUS(0.5))
 	}
-	empty.Buckets(func(us float64, c int64) { t.Errorf("empty: bucket %v holds %d", us, c) })
+	// A reset histogram is empty and counts afresh.
+	l.Reset()
+	if l.Count != 0 || l.QuantileUS(0.5) != 0 {
+		t.Errorf("reset: count %d p50 %v", l.Count, l.QuantileUS(0.5))
+	}
+	l.Add(1000)
+	if got := l.QuantileUS(0.99); got != quantileOf([]int64{1000}, 0.99) {
+		t.Errorf("after reset: p99 %v", got)
+	}
 }

@@ -76,19 +76,26 @@ func (l *Latency) bucket(i int) *uint32 {
 }
 
 // Add records one duration.
-func (l *Latency) Add(us int64) { l.AddN(us, 1) }
-
-// AddN records n durations of us.
-func (l *Latency) AddN(us int64, n int64) {
+func (l *Latency) Add(us int64) {
 	if us < 0 {
 		us = 0
 	}
-	*l.bucket(bucketOf(us)) += uint32(n)
-	l.Count += n
-	l.SumUS += us * n
+	*l.bucket(bucketOf(us))++
+	l.Count++
+	l.SumUS += us
 	if us > l.MaxUS {
 		l.MaxUS = us
 	}
+}
+
+// Reset forgets every value and keeps the buckets' memory.
+func (l *Latency) Reset() {
+	for _, c := range l.chunks {
+		if c != nil {
+			*c = [subBuckets]uint32{}
+		}
+	}
+	l.Count, l.SumUS, l.MaxUS = 0, 0, 0
 }
 
 // Merge adds o's values to l.
@@ -142,27 +149,4 @@ func (l *Latency) QuantileUS(q float64) float64 {
 		}
 	}
 	return float64(l.MaxUS)
-}
-
-// Buckets calls fn for each non-empty bucket with a representative value
-// (the middle of the bucket, capped at the maximum) and its count, in
-// increasing order.
-func (l *Latency) Buckets(fn func(us float64, n int64)) {
-	for k, chunk := range l.chunks {
-		if chunk == nil {
-			continue
-		}
-		for j, c := range chunk {
-			if c == 0 {
-				continue
-			}
-			i := k*subBuckets + j
-			lo, hi := bucketLow(i), min(bucketHigh(i), l.MaxUS)
-			v := float64(lo)
-			if hi > lo {
-				v = (float64(lo) + float64(hi)) / 2
-			}
-			fn(v, int64(c))
-		}
-	}
 }

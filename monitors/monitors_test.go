@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/slowroutes/slowroutes/metrics"
+	"github.com/slowroutes/slowroutes/dogstatsd"
 )
 
 // metricRef matches one metric in a Datadog query: aggregator, name, tag
@@ -94,8 +94,8 @@ func TestMonitorsUseTheContract(t *testing.T) {
 func checkRef(t *testing.T, q string, r []string, vars, groups map[string]bool) {
 	t.Helper()
 	agg, full, filter, by := r[1], r[2], r[3], r[4]
-	name, ok := strings.CutPrefix(full, metrics.DefaultNamespace+".")
-	spec, found := metrics.Lookup(name)
+	name, ok := strings.CutPrefix(full, dogstatsd.DefaultNamespace+".")
+	spec, found := dogstatsd.Lookup(name)
 	if !ok || !found {
 		t.Errorf("%q: metric %s is not in the contract", q, full)
 		return
@@ -106,7 +106,7 @@ func checkRef(t *testing.T, q string, r []string, vars, groups map[string]bool) 
 	if !spec.Counter && agg == "sum" {
 		t.Errorf("%q: summing %s (%s) means nothing", q, full, spec.Unit)
 	}
-	has := func(k string) bool { return spec.HasTag(k) || slices.Contains(metrics.GlobalTags, k) }
+	has := func(k string) bool { return spec.HasTag(k) || slices.Contains(dogstatsd.GlobalTags, k) }
 	for _, f := range strings.Split(filter, ",") {
 		f = strings.TrimSpace(f)
 		switch {

@@ -116,7 +116,7 @@ func FuzzStream(f *testing.F) {
 			}
 		}
 		for _, l := range lines {
-			if _, o, _ := s.Line(l, emit); o >= NumOutcomes {
+			if _, o, _ := s.Line(l, 0, emit); o >= NumOutcomes {
 				t.Fatalf("outcome %d", o)
 			}
 		}

@@ -52,11 +52,11 @@ func ParseGunicorn(line []byte, ev *GunicornEvent) (ok bool, err error) {
 	}
 	rest, ok = cutPrefix(rest, "] [")
 	if !ok {
-		return true, errMalformed("gunicorn: level")
+		return true, BadShape
 	}
 	lv := bytes.IndexByte(rest, ']')
 	if lv < 0 {
-		return true, errMalformed("gunicorn: level")
+		return true, BadShape
 	}
 	ev.PID, ev.Level = pid, rest[:lv]
 	msg := bytes.TrimPrefix(rest[lv+1:], []byte(" "))
@@ -64,7 +64,7 @@ func ParseGunicorn(line []byte, ev *GunicornEvent) (ok bool, err error) {
 	case bytes.HasPrefix(msg, []byte("WORKER TIMEOUT (pid:")):
 		w, _, okW := leadingInt(msg[len("WORKER TIMEOUT (pid:"):])
 		if !okW {
-			return true, errMalformed("gunicorn: worker timeout pid")
+			return true, BadNumber
 		}
 		ev.Kind, ev.Worker = GunicornWorkerTimeout, w
 	case bytes.HasPrefix(msg, []byte("Worker with pid ")) && bytes.Contains(msg, []byte("was terminated due to signal")):

@@ -22,7 +22,6 @@ const (
 	fieldOperation                      // GraphQL operation name (also a logged header)
 	fieldBody                           // logged request body
 	fieldDuration                       // with a unit
-	fieldTime                           // RFC 3339 time
 	fieldNginx                          // a field only nginx logs write: marks the source
 )
 
@@ -63,7 +62,6 @@ func DefaultJSONFields() *JSONFields {
 	add(fieldDuration, 1, "duration_us", "duration_micros", "elapsed_us", "latency_us")
 	add(fieldDuration, 1e6, "duration_s", "duration_seconds", "elapsed_s", "response_time")
 	f.byName["request_time"] = jsonSlot{field: fieldDuration, unit: 1e6, nginx: true}
-	add(fieldTime, 0, "time", "ts", "timestamp", "@timestamp", "time_iso8601", "asctime")
 	add(fieldNginx, 0, "remote_addr", "upstream_response_time", "upstream_status", "body_bytes_sent", "msec")
 	return f
 }
@@ -73,12 +71,11 @@ var jsonFieldNames = map[string]jsonSlot{
 	"route": {field: fieldRoute}, "method": {field: fieldMethod}, "status": {field: fieldStatus},
 	"pid": {field: fieldPID}, "operation": {field: fieldOperation}, "body": {field: fieldBody},
 	"duration_ms": {field: fieldDuration, unit: 1000}, "duration_us": {field: fieldDuration, unit: 1}, "duration_s": {field: fieldDuration, unit: 1e6},
-	"time": {field: fieldTime},
 }
 
 // Set adds member names from a spec such as "path=req_path,duration_ms=took,operation=gql_op".
 // The keys are path, url, request, route, method, status, pid, operation,
-// body, duration_ms, duration_us, duration_s and time. A name given here
+// body, duration_ms, duration_us and duration_s. A name given here
 // takes its meaning from the spec, overriding a default.
 func (f *JSONFields) Set(spec string) error {
 	for _, kv := range strings.Split(spec, ",") {
@@ -89,7 +86,7 @@ func (f *JSONFields) Set(spec string) error {
 		k, name, ok := strings.Cut(kv, "=")
 		slot, known := jsonFieldNames[strings.TrimSpace(k)]
 		if !ok || !known || strings.TrimSpace(name) == "" {
-			return fmt.Errorf("json field %q: want KEY=NAME with KEY one of path, url, request, route, method, status, pid, operation, body, duration_ms, duration_us, duration_s, time", kv)
+			return fmt.Errorf("json field %q: want KEY=NAME with KEY one of path, url, request, route, method, status, pid, operation, body, duration_ms, duration_us, duration_s", kv)
 		}
 		f.byName[strings.TrimSpace(name)] = slot
 	}
@@ -125,7 +122,7 @@ func ParseJSON(line []byte, fields *JSONFields, r *Record, scratch *[]byte) (ok 
 	for {
 		more, err := o.Next(&m)
 		if err != nil {
-			return true, errMalformed("json: syntax")
+			return true, BadJSON
 		}
 		if !more {
 			break
@@ -157,7 +154,7 @@ func ParseJSON(line []byte, fields *JSONFields, r *Record, scratch *[]byte) (ok 
 			if n, ok := atoi(raw); ok {
 				status, hasStatus = n, true
 			} else if !isString || len(raw) > 0 {
-				return true, errMalformed("json: status")
+				return true, BadStatus
 			}
 		case fieldPID:
 			pid, _ = atoi(raw)
@@ -175,13 +172,9 @@ func ParseJSON(line []byte, fields *JSONFields, r *Record, scratch *[]byte) (ok 
 			}
 			us, ok := decimalToMicros(raw, slot.unit)
 			if !ok {
-				return true, errMalformed("json: duration")
+				return true, BadDuration
 			}
 			r.DurationUS, r.HasDuration = us, true
-		case fieldTime:
-			if isString {
-				r.TimeText, r.TimeLayout = raw, TimeRFC3339
-			}
 		case fieldNginx:
 			nginx = true
 		}
@@ -205,7 +198,7 @@ func ParseJSON(line []byte, fields *JSONFields, r *Record, scratch *[]byte) (ok 
 	if request != nil {
 		m, u, ok := splitRequestLine(request)
 		if !ok {
-			return true, errMalformed("json: request line")
+			return true, BadRequestLine
 		}
 		if r.Method == nil {
 			r.Method = m
@@ -226,7 +219,7 @@ func ParseJSON(line []byte, fields *JSONFields, r *Record, scratch *[]byte) (ok 
 	switch {
 	case hasStatus:
 		if status < 100 || status > 999 {
-			return true, errMalformed("json: status out of range")
+			return true, BadStatus
 		}
 		r.Kind, r.Status = KindRequest, status
 	case pid > 0:

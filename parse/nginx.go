@@ -30,25 +30,24 @@ func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error)
 	if close < 0 || close > 40 || !bytes.HasPrefix(line[open+close:], []byte("] \"")) {
 		return false, nil
 	}
-	r.TimeText, r.TimeLayout = line[open:open+close], TimeCLF
 	rest := line[open+close+3:]
 	// nginx escapes '"' in the request line as \x22, so the first quote ends it.
 	q := bytes.IndexByte(rest, '"')
 	if q < 0 {
-		return true, errMalformed("access: request line not closed")
+		return true, BadRequestLine
 	}
 	req := rest[:q]
 	rest = rest[q+1:]
 	if len(rest) < 4 || rest[0] != ' ' {
-		return true, errMalformed("access: status")
+		return true, BadStatus
 	}
 	status, rest, okS := leadingInt(rest[1:])
 	if !okS || status < 100 || status > 999 {
-		return true, errMalformed("access: status")
+		return true, BadStatus
 	}
 	method, uri, okR := splitRequestLine(req)
 	if !okR {
-		return true, errMalformed("access: request line")
+		return true, BadRequestLine
 	}
 	r.Kind, r.Status, r.Method, r.URI = KindRequest, status, method, uri
 	// The extras follow the user agent, whose closing quote is the last quote
@@ -76,7 +75,7 @@ func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error)
 			if !extraSeconds {
 				continue
 			}
-			if us, ok := secondsToMicros(field); ok && !r.HasDuration {
+			if us, ok := decimalToMicros(field, 1e6); ok && !r.HasDuration {
 				r.DurationUS, r.HasDuration = us, true
 			}
 			extraSeconds = false // later decimals are upstream times
@@ -112,10 +111,9 @@ func ParseNginxError(line []byte, r *Record) (ok bool, err error) {
 	if len(line) < 21 || line[4] != '/' || line[7] != '/' || line[10] != ' ' || line[13] != ':' || line[19] != ' ' || line[20] != '[' {
 		return false, nil
 	}
-	r.TimeText, r.TimeLayout = line[:19], TimeNginxError
 	end := bytes.IndexByte(line[21:], ']')
 	if end < 0 {
-		return true, errMalformed("nginx error: level")
+		return true, BadShape
 	}
 	msg := line[21+end+1:]
 	// "<pid>#<tid>: *<conn> <message>"
@@ -141,7 +139,7 @@ func ParseNginxError(line []byte, r *Record) (ok bool, err error) {
 	}
 	i := bytes.Index(msg, []byte(`, request: "`))
 	if i < 0 {
-		return true, errMalformed("nginx error: no request")
+		return true, BadRequestLine
 	}
 	req := msg[i+len(`, request: "`):]
 	// The request line ends at the quote that closes it: before ", upstream:",
@@ -156,11 +154,11 @@ func ParseNginxError(line []byte, r *Record) (ok bool, err error) {
 		endQ = bytes.LastIndexByte(req, '"')
 	}
 	if endQ < 0 {
-		return true, errMalformed("nginx error: request not closed")
+		return true, BadRequestLine
 	}
 	method, uri, okR := splitRequestLine(req[:endQ])
 	if !okR {
-		return true, errMalformed("nginx error: request line")
+		return true, BadRequestLine
 	}
 	r.Source, r.Method, r.URI = SourceNginx, method, uri
 	switch ev {

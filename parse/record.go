@@ -28,18 +28,24 @@ const (
 	KindListenQueueFull
 )
 
-// Source is the server (or app) that wrote a line.
+// Source is the server (or app) that wrote a line. The zero value is
+// SourceUnknown: no line has it, and a setting left at it means "decide
+// from the line".
 type Source uint8
 
 const (
-	SourceUWSGI Source = iota
+	SourceUnknown Source = iota
+	SourceUWSGI
 	SourceNginx
 	SourceGunicorn
 	SourceApp
 	NumSources
 )
 
-var sourceNames = [NumSources]string{"uwsgi", "nginx", "gunicorn", "app"}
+// FirstSource is the first real source: loops over sources run from it to NumSources.
+const FirstSource = SourceUWSGI
+
+var sourceNames = [NumSources]string{"unknown", "uwsgi", "nginx", "gunicorn", "app"}
 
 func (s Source) String() string {
 	if s < NumSources {
@@ -73,19 +79,6 @@ func (t Timeout) String() string {
 	return "unknown"
 }
 
-// TimeLayout says how Record.TimeText is written.
-type TimeLayout uint8
-
-const (
-	TimeNone       TimeLayout = iota
-	TimeCtime                 // "Sun Nov 22 22:42:10 2026" (uWSGI), no zone
-	TimeCLF                   // "22/Nov/2026:22:42:10 +0000" (nginx, gunicorn access)
-	TimeNginxError            // "2026/11/22 22:42:10", no zone
-	TimeGunicorn              // "2026-11-22 22:42:10 +0000"
-	TimeEpoch                 // "1795387330" seconds (uWSGI harakiri core line)
-	TimeRFC3339               // JSON app logs
-)
-
 // Record is one fact read from a log. Its byte slices alias the line it was
 // parsed from (or the Stream's own buffers for assembled facts): they are
 // valid only until the next line is parsed.
@@ -106,12 +99,12 @@ type Record struct {
 	DurationUS  int64
 	HasDuration bool
 
-	PID    int // process that served the request (worker pid), 0 when unknown
-	Worker int // uWSGI worker number, 0 when unknown
-	Try    int // harakiri try (1 for the first)
+	PID int // process that served the request (worker pid), 0 when unknown
+	Try int // harakiri try (1 for the first)
 
-	TimeText   []byte
-	TimeLayout TimeLayout
+	// EventMS is the time of the log event the line came in (a CloudWatch
+	// Logs event timestamp, milliseconds since the epoch), 0 when unknown.
+	EventMS int64
 }
 
 // Reset clears r for reuse without freeing anything.

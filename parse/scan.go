@@ -36,37 +36,11 @@ func cutPrefix(b []byte, prefix string) ([]byte, bool) {
 	return b[len(prefix):], true
 }
 
-// secondsToMicros reads a decimal number of seconds such as "1.003" or "0.000123"
-// (nginx $request_time, gunicorn %(L)s) as microseconds.
-func secondsToMicros(b []byte) (int64, bool) {
-	dot := bytes.IndexByte(b, '.')
-	whole := b
-	var frac []byte
-	if dot >= 0 {
-		whole, frac = b[:dot], b[dot+1:]
-	}
-	w, ok := atoi(whole)
-	if !ok {
-		return 0, false
-	}
-	us := int64(w) * 1e6
-	scale := int64(100000)
-	for _, c := range frac {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		us += int64(c-'0') * scale
-		scale /= 10
-	}
-	return us, true
-}
-
 // decimalToMicros reads a decimal number (integer or with a fraction) in the
-// given unit (micros per unit) as microseconds.
+// given unit (micros per unit) as microseconds: "1.003" seconds (nginx
+// $request_time, gunicorn %(L)s) with 1e6, "12.3" ms with 1000. Digits past
+// the microsecond are dropped.
 func decimalToMicros(b []byte, microsPerUnit int64) (int64, bool) {
-	if microsPerUnit == 1e6 {
-		return secondsToMicros(b)
-	}
 	dot := bytes.IndexByte(b, '.')
 	whole := b
 	var frac []byte

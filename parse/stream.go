@@ -41,11 +41,9 @@ type Config struct {
 	// JSONFields names the members of structured request logs; nil means DefaultJSONFields.
 	JSONFields *JSONFields
 	// AccessSource is the server that wrote combined-format access lines, which
-	// nginx and gunicorn write alike. Zero means: gunicorn when the stream's
-	// name contains "gunicorn", nginx otherwise.
+	// nginx and gunicorn write alike. SourceUnknown means: gunicorn when the
+	// stream's name contains "gunicorn", nginx otherwise.
 	AccessSource Source
-	// AccessSourceSet says AccessSource was chosen explicitly.
-	AccessSourceSet bool
 	// AccessIntUnitUS is the unit of an integer duration after a
 	// combined-format line, in microseconds: 1 (gunicorn %(D)s, the default)
 	// or 1e6 (gunicorn %(T)s).
@@ -60,7 +58,9 @@ type Config struct {
 type Stream struct {
 	fields       *JSONFields
 	accessSource Source
+	accessParser Parser // the parser combined-format lines are counted under: that of accessSource
 	intUnitUS    int64
+	eventMS      int64 // of the line being read
 
 	rec     Record
 	aux     Record // for records emitted while rec is being filled
@@ -92,34 +92,42 @@ const maxStarts = 4096
 // NewStream returns a Stream for the log stream called name (a file path or
 // "logGroup/logStream"); the name only serves as a hint of the access-log source.
 func NewStream(cfg Config, name string) *Stream {
-	s := &Stream{fields: cfg.JSONFields, accessSource: SourceNginx, intUnitUS: cfg.AccessIntUnitUS, starts: map[int]*requestStart{}}
+	s := &Stream{fields: cfg.JSONFields, accessSource: cfg.AccessSource, intUnitUS: cfg.AccessIntUnitUS, starts: map[int]*requestStart{}}
 	if s.intUnitUS <= 0 {
 		s.intUnitUS = 1
 	}
 	if s.fields == nil {
 		s.fields = DefaultJSONFields()
 	}
-	switch {
-	case cfg.AccessSourceSet:
-		s.accessSource = cfg.AccessSource
-	case strings.Contains(strings.ToLower(name), "gunicorn"):
-		s.accessSource = SourceGunicorn
+	if s.accessSource == SourceUnknown {
+		s.accessSource = SourceNginx
+		if strings.Contains(strings.ToLower(name), "gunicorn") {
+			s.accessSource = SourceGunicorn
+		}
+	}
+	s.accessParser = ParserNginxAccess
+	if s.accessSource == SourceGunicorn {
+		s.accessParser = ParserGunicorn
 	}
 	return s
 }
 
-// Line reads one line (without its newline; a trailing CR is dropped) and
-// calls emit for each record it completes. The record passed to emit is
-// valid only during the call.
-func (s *Stream) Line(line []byte, emit func(*Record)) (Parser, Outcome, error) {
+// Line reads one line (without its newline; a trailing CR is dropped) that
+// came in a log event of time eventMS (0 when unknown), and calls emit for
+// each record it completes. The record passed to emit is valid only during
+// the call. A line a parser recognized but could not read is Malformed, and
+// the Malformation says why.
+func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, Outcome, Malformation) {
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
 	if len(line) == 0 {
-		return ParserNone, Ignored, nil
+		return ParserNone, Ignored, NotMalformed
 	}
+	s.eventMS = eventMS
 	r := &s.rec
 	r.Reset()
+	r.EventMS = eventMS
 	switch line[0] {
 	case '[':
 		if ok, err := ParseUWSGIRequest(line, r); ok {
@@ -127,10 +135,10 @@ func (s *Stream) Line(line []byte, emit func(*Record)) (Parser, Outcome, error) 
 		}
 		if ok, err := ParseGunicorn(line, &s.gev); ok {
 			if err != nil {
-				return ParserGunicorn, Malformed, err
+				return ParserGunicorn, Malformed, MalformationOf(err)
 			}
 			s.gunicorn(emit)
-			return ParserGunicorn, Matched, nil
+			return ParserGunicorn, Matched, NotMalformed
 		}
 	case '{':
 		if ok, err := ParseJSON(line, s.fields, r, &s.scratch); ok {
@@ -143,27 +151,27 @@ func (s *Stream) Line(line []byte, emit func(*Record)) (Parser, Outcome, error) 
 		}
 		if ok, err := ParseCombined(line, s.intUnitUS, r); ok {
 			r.Source = s.accessSource
-			return s.finish(ParserNginxAccess, err, emit)
+			return s.finish(s.accessParser, err, emit)
 		}
 	}
 	if ok, err := ParseUWSGIEvent(line, &s.uev); ok {
 		if err != nil {
-			return ParserUWSGI, Malformed, err
+			return ParserUWSGI, Malformed, MalformationOf(err)
 		}
 		s.uwsgi(emit)
-		return ParserUWSGI, Matched, nil
+		return ParserUWSGI, Matched, NotMalformed
 	}
-	return ParserNone, Ignored, nil
+	return ParserNone, Ignored, NotMalformed
 }
 
-func (s *Stream) finish(p Parser, err error, emit func(*Record)) (Parser, Outcome, error) {
+func (s *Stream) finish(p Parser, err error, emit func(*Record)) (Parser, Outcome, Malformation) {
 	if err != nil {
-		return p, Malformed, err
+		return p, Malformed, MalformationOf(err)
 	}
 	r := &s.rec
 	switch r.Kind {
 	case 0:
-		return p, Matched, nil
+		return p, Matched, NotMalformed
 	case KindRequestStart:
 		s.remember(r.PID, r.Method, r.URI)
 	case KindRequest:
@@ -174,7 +182,7 @@ func (s *Stream) finish(p Parser, err error, emit func(*Record)) (Parser, Outcom
 		}
 	}
 	emit(r)
-	return p, Matched, nil
+	return p, Matched, NotMalformed
 }
 
 // remember keeps the request a worker began, for a later WORKER TIMEOUT.
@@ -201,13 +209,11 @@ func (s *Stream) gunicorn(emit func(*Record)) {
 	case GunicornRequestStart:
 		s.remember(ev.PID, ev.Method, ev.URI)
 		r.Kind, r.Source, r.PID, r.Method, r.URI = KindRequestStart, SourceGunicorn, ev.PID, ev.Method, ev.URI
-		r.TimeText, r.TimeLayout = ev.Time, TimeGunicorn
 		emit(r)
 	case GunicornWorkerTimeout:
 		// The arbiter names the worker; what it was doing is the last request
 		// that worker started in this stream, if the stream shows it.
 		r.Kind, r.Source, r.Timeout, r.PID = KindTimeout, SourceGunicorn, TimeoutGunicornWorker, ev.Worker
-		r.TimeText, r.TimeLayout = ev.Time, TimeGunicorn
 		if st := s.starts[ev.Worker]; st != nil && st.active {
 			r.Method, r.URI = st.method, st.uri
 			st.active = false
@@ -215,17 +221,13 @@ func (s *Stream) gunicorn(emit func(*Record)) {
 		emit(r)
 	case GunicornWorkerKilled:
 		r.Kind, r.Source, r.PID = KindWorkerKill, SourceGunicorn, ev.Worker
-		r.TimeText, r.TimeLayout = ev.Time, TimeGunicorn
 		emit(r)
 	}
 }
 
 func (s *Stream) uwsgi(emit func(*Record)) {
 	ev, r := &s.uev, &s.rec
-	r.Source, r.TimeText = SourceUWSGI, ev.Time
-	if len(ev.Time) == 24 {
-		r.TimeLayout = TimeCtime
-	}
+	r.Source = SourceUWSGI
 	switch ev.Kind {
 	case UWSGIHarakiriBanner:
 		e := s.episode(ev.Worker)
@@ -233,7 +235,7 @@ func (s *Stream) uwsgi(emit func(*Record)) {
 			s.closeEpisode(e, emit)
 			*e = episode{worker: ev.Worker, pid: ev.PID, seen: e.seen[:0]}
 		}
-		r.Kind, r.Worker, r.PID, r.Try = KindHarakiri, ev.Worker, ev.PID, ev.Try
+		r.Kind, r.PID, r.Try = KindHarakiri, ev.PID, ev.Try
 		emit(r)
 	case UWSGIStatusBegin:
 		s.statusWorker = ev.Worker
@@ -244,7 +246,6 @@ func (s *Stream) uwsgi(emit func(*Record)) {
 			return // a core line outside a status block: nothing to attribute it to
 		}
 		e := s.episode(s.statusWorker)
-		r.TimeText, r.TimeLayout = ev.Since, TimeEpoch
 		s.harakiriRequest(e, ev.Core, ev.Method, ev.URI, emit)
 	case UWSGIWasManaging:
 		e := s.episode(ev.Worker)
@@ -254,14 +255,13 @@ func (s *Stream) uwsgi(emit func(*Record)) {
 			s.closeEpisode(e, emit)
 			*e = episode{worker: ev.Worker, pid: ev.PID, seen: e.seen[:0]}
 		}
-		r.TimeText, r.TimeLayout = ev.Since, TimeCtime
 		s.harakiriRequest(e, ev.Core, nil, ev.URI, emit)
 	case UWSGIWorkerDied:
 		if e := s.find(ev.Worker); e != nil && e.pid == ev.PID {
 			s.closeEpisode(e, emit)
 		}
 		if ev.Signal > 0 {
-			r.Kind, r.Worker, r.PID = KindWorkerKill, ev.Worker, ev.PID
+			r.Kind, r.PID = KindWorkerKill, ev.PID
 			emit(r)
 		}
 	case UWSGIRespawned:
@@ -285,7 +285,7 @@ func (s *Stream) harakiriRequest(e *episode, core int, method, uri []byte, emit 
 	e.seen = append(e.seen, 0)
 	e.counted++
 	r := &s.rec
-	r.Kind, r.Timeout, r.Worker, r.PID, r.Method, r.URI = KindTimeout, TimeoutHarakiri, e.worker, e.pid, method, uri
+	r.Kind, r.Timeout, r.PID, r.Method, r.URI = KindTimeout, TimeoutHarakiri, e.pid, method, uri
 	emit(r)
 }
 
@@ -334,13 +334,14 @@ func (s *Stream) closeEpisode(e *episode, emit func(*Record)) {
 	if e.counted == 0 {
 		r := &s.aux
 		r.Reset()
-		r.Kind, r.Source, r.Worker, r.PID = KindHarakiriIdle, SourceUWSGI, e.worker, e.pid
+		r.Kind, r.Source, r.PID, r.EventMS = KindHarakiriIdle, SourceUWSGI, e.pid, s.eventMS
 		emit(r)
 	}
 }
 
 // Close ends the stream: open harakiri episodes are settled.
 func (s *Stream) Close(emit func(*Record)) {
+	s.eventMS = 0
 	for i := range s.episodes {
 		s.closeEpisode(&s.episodes[i], emit)
 	}

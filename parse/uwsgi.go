@@ -16,44 +16,43 @@ func ParseUWSGIRequest(line []byte, r *Record) (ok bool, err error) {
 	}
 	pid, rest, okPID := leadingInt(rest)
 	if !okPID {
-		return true, errMalformed("uwsgi request: pid")
+		return true, BadNumber
 	}
 	// The date is the only bracketed field after the vars block. Searches
 	// start from rare bytes ('}', '>'): a needle starting with a space would
 	// stop at every space of the line.
 	vars := bytes.IndexByte(rest, '}')
 	if vars < 0 || !bytes.HasPrefix(rest[vars:], []byte("} [")) {
-		return true, errMalformed("uwsgi request: vars block")
+		return true, BadShape
 	}
 	rest = rest[vars+len("} ["):]
 	end := bytes.IndexByte(rest, ']')
 	if end < 0 {
-		return true, errMalformed("uwsgi request: date")
+		return true, BadShape
 	}
-	r.TimeText, r.TimeLayout = rest[:end], TimeCtime
 	rest = rest[end+1:]
 	if len(rest) == 0 || rest[0] != ' ' {
-		return true, errMalformed("uwsgi request: after date")
+		return true, BadShape
 	}
 	rest = rest[1:]
 	gen := indexGenerated(rest)
 	if gen < 0 {
-		return true, errMalformed("uwsgi request: no 'generated'")
+		return true, BadShape
 	}
 	sp := bytes.IndexByte(rest[:gen], ' ')
 	if sp <= 0 || !isMethod(rest[:sp]) {
-		return true, errMalformed("uwsgi request: method")
+		return true, BadRequestLine
 	}
 	r.Method, r.URI = rest[:sp], rest[sp+1:gen]
 	rest = rest[gen+len(" => generated "):]
 	_, rest, okB := leadingInt(rest)
 	rest, okIn := cutPrefix(rest, " bytes in ")
 	if !okB || !okIn {
-		return true, errMalformed("uwsgi request: size")
+		return true, BadShape
 	}
 	n, rest, okN := leadingInt(rest)
 	if !okN {
-		return true, errMalformed("uwsgi request: duration")
+		return true, BadDuration
 	}
 	switch {
 	case bytes.HasPrefix(rest, []byte(" msecs")):
@@ -61,7 +60,7 @@ func ParseUWSGIRequest(line []byte, r *Record) (ok bool, err error) {
 	case bytes.HasPrefix(rest, []byte(" micros")):
 		r.DurationUS = int64(n)
 	default:
-		return true, errMalformed("uwsgi request: duration unit")
+		return true, BadDuration
 	}
 	r.HasDuration = true
 	// " (HTTP/1.1 200)", possibly after " via sendfile() " and the like.
@@ -75,18 +74,18 @@ func ParseUWSGIRequest(line []byte, r *Record) (ok bool, err error) {
 		open += 1 + next
 	}
 	if open < 0 {
-		return true, errMalformed("uwsgi request: status")
+		return true, BadStatus
 	}
 	rest = rest[open+1:]
 	close := bytes.IndexByte(rest, ')')
 	if close < 0 {
-		return true, errMalformed("uwsgi request: status")
+		return true, BadStatus
 	}
 	proto := rest[:close]
 	sp = bytes.LastIndexByte(proto, ' ')
 	status, okS := atoi(proto[sp+1:])
 	if sp < 0 || !okS || status < 100 || status > 999 {
-		return true, errMalformed("uwsgi request: status")
+		return true, BadStatus
 	}
 	r.Kind, r.Source, r.Status, r.PID = KindRequest, SourceUWSGI, status, pid
 	return true, nil
@@ -148,10 +147,10 @@ func ParseUWSGIEvent(line []byte, ev *UWSGIEvent) (ok bool, err error) {
 		ev.Worker, rest, okW = leadingInt(rest)
 		rest, okP = cutPrefix(rest, " (pid: ")
 		if !okW || !okP {
-			return true, errMalformed("uwsgi DAMN: worker")
+			return true, BadNumber
 		}
 		if ev.PID, rest, okP = leadingInt(rest); !okP {
-			return true, errMalformed("uwsgi DAMN: pid")
+			return true, BadNumber
 		}
 		ev.Kind = UWSGIWorkerDied
 		if j := bytes.Index(rest, []byte("killed by signal ")); j >= 0 {
@@ -166,10 +165,10 @@ func ParseUWSGIEvent(line []byte, ev *UWSGIEvent) (ok bool, err error) {
 		ev.Worker, rest, okW = leadingInt(rest)
 		rest, okP = cutPrefix(rest, " (new pid: ")
 		if !okW || !okP {
-			return true, errMalformed("uwsgi respawn: worker")
+			return true, BadNumber
 		}
 		if ev.PID, _, okP = leadingInt(rest); !okP {
-			return true, errMalformed("uwsgi respawn: pid")
+			return true, BadNumber
 		}
 		ev.Kind = UWSGIRespawned
 		return true, nil
@@ -177,7 +176,7 @@ func ParseUWSGIEvent(line []byte, ev *UWSGIEvent) (ok bool, err error) {
 	if i := bytes.Index(line, markListenQ); i >= 0 {
 		ev.Time = datePrefix(line, i)
 		if !bytes.Contains(line[i:], []byte(" full !!! (")) {
-			return true, errMalformed("uwsgi listen queue: shape")
+			return true, BadShape
 		}
 		ev.Kind = UWSGIListenQueueFull
 		return true, nil
@@ -197,27 +196,27 @@ func parseHarakiri(line []byte, i int, ev *UWSGIEvent) (bool, error) {
 				ev.Kind = UWSGIHarakiriOther
 				return true, nil
 			}
-			return true, errMalformed("uwsgi harakiri banner: subject")
+			return true, BadShape
 		}
 		var okN bool
 		if ev.Worker, rest, okN = leadingInt(rest); !okN {
-			return true, errMalformed("uwsgi harakiri banner: worker")
+			return true, BadNumber
 		}
 		if rest, okN = cutPrefix(rest, " (pid: "); !okN {
-			return true, errMalformed("uwsgi harakiri banner: pid")
+			return true, BadNumber
 		}
 		if ev.PID, rest, okN = leadingInt(rest); !okN {
-			return true, errMalformed("uwsgi harakiri banner: pid")
+			return true, BadNumber
 		}
 		if rest, okN = cutPrefix(rest, ", try: "); !okN {
-			return true, errMalformed("uwsgi harakiri banner: try")
+			return true, BadNumber
 		}
 		if ev.Try, rest, okN = leadingInt(rest); !okN || ev.Try < 1 {
-			return true, errMalformed("uwsgi harakiri banner: try")
+			return true, BadNumber
 		}
 		// "") ***" up to 2.0.21, ", graceful: yes) ***" from 2.0.22.
 		if !bytes.HasPrefix(rest, []byte(") ***")) && !bytes.HasPrefix(rest, []byte(", graceful: ")) {
-			return true, errMalformed("uwsgi harakiri banner: end")
+			return true, BadShape
 		}
 		ev.Kind = UWSGIHarakiriBanner
 		return true, nil
@@ -229,7 +228,7 @@ func parseHarakiri(line []byte, i int, ev *UWSGIEvent) (bool, error) {
 		core, rest, ok := leadingInt(rest)
 		ev.Core = core
 		if !ok || !bytes.HasPrefix(rest, []byte("] ")) {
-			return true, errMalformed("uwsgi harakiri core: number")
+			return true, BadNumber
 		}
 		rest = rest[2:]
 		// "<remote addr> - <METHOD> <REQUEST_URI> since <epoch>"; the address
@@ -237,14 +236,14 @@ func parseHarakiri(line []byte, i int, ev *UWSGIEvent) (bool, error) {
 		dash := bytes.Index(rest, []byte(" - "))
 		if dash < 0 {
 			if !bytes.HasPrefix(rest, []byte("- ")) {
-				return true, errMalformed("uwsgi harakiri core: address")
+				return true, BadShape
 			}
 			dash = -1
 		}
 		rest = rest[dash+3:]
 		since := bytes.LastIndex(rest, []byte(" since "))
 		if since < 0 {
-			return true, errMalformed("uwsgi harakiri core: since")
+			return true, BadShape
 		}
 		ev.Since = rest[since+len(" since "):]
 		rest = rest[:since]
@@ -260,14 +259,14 @@ func parseHarakiri(line []byte, i int, ev *UWSGIEvent) (bool, error) {
 	case bytes.HasPrefix(rest, []byte(" !!! worker ")):
 		w, _, ok := leadingInt(rest[len(" !!! worker "):])
 		if !ok {
-			return true, errMalformed("uwsgi harakiri status: worker")
+			return true, BadNumber
 		}
 		ev.Kind, ev.Worker = UWSGIStatusBegin, w
 		return true, nil
 	case bytes.HasPrefix(rest, []byte(" !!! end of worker ")):
 		w, _, ok := leadingInt(rest[len(" !!! end of worker "):])
 		if !ok {
-			return true, errMalformed("uwsgi harakiri status end: worker")
+			return true, BadNumber
 		}
 		ev.Kind, ev.Worker = UWSGIStatusEnd, w
 		return true, nil
@@ -278,26 +277,26 @@ func parseHarakiri(line []byte, i int, ev *UWSGIEvent) (bool, error) {
 		rest = rest[len(": --- uWSGI worker "):]
 		w, r2, ok := leadingInt(rest)
 		if !ok {
-			return true, errMalformed("uwsgi WAS managing: worker")
+			return true, BadNumber
 		}
 		if c, found := cutPrefix(r2, " core "); found {
 			ev.Core, _, _ = leadingInt(c)
 		}
 		p := bytes.Index(r2, []byte("(pid: "))
 		if p < 0 {
-			return true, errMalformed("uwsgi WAS managing: pid")
+			return true, BadNumber
 		}
 		pid, r3, ok := leadingInt(r2[p+len("(pid: "):])
 		if !ok {
-			return true, errMalformed("uwsgi WAS managing: pid")
+			return true, BadNumber
 		}
 		r3, ok = cutPrefix(r3, ") WAS managing request ")
 		if !ok {
-			return true, errMalformed("uwsgi WAS managing: shape")
+			return true, BadShape
 		}
 		since := bytes.LastIndex(r3, []byte(" since "))
 		if since < 0 {
-			return true, errMalformed("uwsgi WAS managing: since")
+			return true, BadShape
 		}
 		ev.Kind, ev.Worker, ev.PID, ev.URI = UWSGIWasManaging, w, pid, r3[:since]
 		ev.Since = bytes.TrimSuffix(r3[since+len(" since "):], []byte(" ---"))

@@ -1,10 +1,13 @@
 // Package pipeline runs log lines through parsing, route normalization and
-// aggregation: the one path that the CLI and the Lambda functions share.
+// aggregation: the one path that the CLI and the Lambda functions share. It
+// owns the log streams (their names, their multi-line state, which of them
+// to forget) and splits log event messages into lines.
 package pipeline
 
 import (
 	"bytes"
 
+	"github.com/slowroutes/slowroutes/event"
 	"github.com/slowroutes/slowroutes/metrics"
 	"github.com/slowroutes/slowroutes/parse"
 	"github.com/slowroutes/slowroutes/route"
@@ -19,24 +22,31 @@ type Config struct {
 	MaxRoutes int
 	// MaxOperations caps distinct GraphQL operation names (default DefaultMaxOperations).
 	MaxOperations int
-	// GraphQLPaths are the routes whose requests carry GraphQL operations (default "/graphql").
+	// GraphQLPaths are the routes whose requests carry GraphQL operations (default DefaultGraphQLPath).
 	GraphQLPaths []string
 	// SlowUS is the slow-request threshold in microseconds (default metrics.DefaultSlowUS).
 	SlowUS int64
-	// OnRecord, if set, sees every record after it is counted, with its row
-	// (nil for facts that belong to no route).
-	OnRecord func(rec *parse.Record, row *metrics.Row)
+	// KeepDurations keeps every request's duration in the Aggregates, for
+	// an emitter that sends one value per request.
+	KeepDurations bool
+	// MaxStreams bounds the log streams whose multi-line state is kept:
+	// past it, Evict settles the least recently used. 0: no bound.
+	MaxStreams int
 }
 
-// DefaultMaxOperations is the default cap on distinct GraphQL operation names.
-const DefaultMaxOperations = 200
+// Defaults of Config.
+const (
+	DefaultMaxOperations = 200
+	DefaultGraphQLPath   = "/graphql"
+)
 
 // Pipeline turns the lines of any number of log streams into Aggregates.
 // It is not safe for concurrent use.
 type Pipeline struct {
 	cfg      Config
 	agg      *metrics.Aggregates
-	streams  map[string]*parse.Stream
+	streams  map[string]*Stream
+	clock    uint64 // counts stream uses, for Evict
 	routes   *route.Limiter
 	ops      *route.Limiter
 	graphql  [][]byte
@@ -45,7 +55,6 @@ type Pipeline struct {
 	tmplBuf  []byte
 	opBuf    []byte
 	nameBuf  []byte
-	eventMS  int64
 }
 
 // New returns a Pipeline.
@@ -57,15 +66,12 @@ func New(cfg Config) *Pipeline {
 		cfg.MaxOperations = DefaultMaxOperations
 	}
 	if len(cfg.GraphQLPaths) == 0 {
-		cfg.GraphQLPaths = []string{"/graphql"}
-	}
-	if cfg.SlowUS <= 0 {
-		cfg.SlowUS = metrics.DefaultSlowUS
+		cfg.GraphQLPaths = []string{DefaultGraphQLPath}
 	}
 	p := &Pipeline{
 		cfg:     cfg,
-		agg:     metrics.New(cfg.SlowUS),
-		streams: map[string]*parse.Stream{},
+		agg:     metrics.New(metrics.Config{SlowUS: cfg.SlowUS, KeepDurations: cfg.KeepDurations}),
+		streams: map[string]*Stream{},
 		routes:  route.NewLimiter(cfg.MaxRoutes),
 		ops:     route.NewLimiter(cfg.MaxOperations),
 	}
@@ -76,86 +82,78 @@ func New(cfg Config) *Pipeline {
 	return p
 }
 
-// Aggregates returns what the pipeline has counted so far.
+// Aggregates returns what the pipeline has counted so far. A Lambda
+// container resets them once it has emitted a batch; the stream state and
+// the cardinality caps live on.
 func (p *Pipeline) Aggregates() *metrics.Aggregates { return p.agg }
 
-// Stream returns the state of the log stream called name, creating it on
-// first use. Only creation allocates.
-func (p *Pipeline) Stream(name []byte) *parse.Stream {
-	if s, ok := p.streams[string(name)]; ok {
-		return s
-	}
-	s := parse.NewStream(p.cfg.Parse, string(name))
-	p.streams[string(name)] = s
-	return s
+// Envelope counts one delivery.
+func (p *Pipeline) Envelope(in event.Input, res metrics.EnvelopeResult, why event.Reason) {
+	p.agg.Envelopes.Add(in, res, why)
 }
 
-// Line feeds one line of stream s.
-func (p *Pipeline) Line(s *parse.Stream, line []byte) {
-	parser, outcome, _ := s.Line(line, p.emit)
-	p.agg.Lines[parser][outcome]++
+// Line feeds one line of stream s that came in a log event of time
+// eventMS (0 when unknown).
+func (p *Pipeline) Line(s *Stream, line []byte, eventMS int64) {
+	parser, outcome, why := s.s.Line(line, eventMS, p.emit)
+	p.agg.Lines.Add(parser, outcome, why)
+}
+
+// Message feeds the message of one log event: a shipper may have joined
+// several lines into one event, so it is split at newlines; a trailing
+// newline adds no empty line, an empty message is one empty line.
+func (p *Pipeline) Message(s *Stream, msg []byte, eventMS int64) {
+	rest := msg
+	for {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			break
+		}
+		p.Line(s, rest[:i], eventMS)
+		rest = rest[i+1:]
+	}
+	if len(rest) > 0 || len(msg) == 0 {
+		p.Line(s, rest, eventMS)
+	}
 }
 
 // LineTooLong counts a line that was not parsed because it was longer than
 // the reader accepts.
 func (p *Pipeline) LineTooLong() {
-	p.agg.Lines[parse.ParserNone][parse.Malformed]++
-}
-
-// Close settles the multi-line state of every stream (harakiri episodes that
-// named no request). Call it once all lines are in.
-func (p *Pipeline) Close() {
-	for _, s := range p.streams {
-		s.Close(p.emit)
-	}
-}
-
-// CloseStream settles one stream and forgets it.
-func (p *Pipeline) CloseStream(name []byte) {
-	if s, ok := p.streams[string(name)]; ok {
-		s.Close(p.emit)
-		delete(p.streams, string(name))
-	}
+	p.agg.Lines.Add(parse.ParserNone, parse.Malformed, parse.TooLong)
 }
 
 func (p *Pipeline) record(rec *parse.Record) {
-	ev := &p.agg.Events
-	var row *metrics.Row
 	switch rec.Kind {
 	case parse.KindRequest, parse.KindTimeout, parse.KindUpstreamFailure:
-		rt := p.routeOf(rec)
-		op := p.operationOf(rec, rt)
-		method := methodOf(rec.Method)
-		// A row that exists was admitted under the caps already.
-		if row = p.agg.Lookup(rt, method, op); row == nil {
-			if len(op) > 0 {
-				if op = p.ops.Admit(op); string(op) == route.Overflow {
-					ev.OperationOverflow++
-				}
-			}
-			if rt = p.routes.Admit(rt); string(rt) == route.Overflow {
-				ev.RouteOverflow++
-			}
-			row = p.agg.Row(rt, method, op)
-		}
-		p.agg.Add(row, rec)
-	case parse.KindHarakiri:
-		ev.HarakiriBanners++
-		if rec.Try >= 2 {
-			ev.HarakiriRetries++
-		}
-	case parse.KindHarakiriIdle:
-		ev.HarakiriIdle++
-	case parse.KindWorkerKill:
-		ev.WorkerKills[rec.Source]++
-	case parse.KindListenQueueFull:
-		ev.ListenQueueFull++
+		p.agg.Add(p.rowOf(rec), rec)
 	case parse.KindRequestStart:
-		return
+		// Only the stream needs it, to attribute a later worker timeout.
+	default:
+		p.agg.AddEvent(rec)
 	}
-	if p.cfg.OnRecord != nil {
-		p.cfg.OnRecord(rec, row)
+}
+
+// rowOf returns the row of a record's route, method and GraphQL operation,
+// under the cardinality caps.
+func (p *Pipeline) rowOf(rec *parse.Record) *metrics.Row {
+	rt := p.routeOf(rec)
+	op := p.operationOf(rec, rt)
+	method := route.Method(rec.Method)
+	// A row that exists was admitted under the caps already.
+	if row := p.agg.Lookup(rt, method, op); row != nil {
+		return row
 	}
+	ev := &p.agg.Events
+	if len(op) > 0 {
+		if op = p.ops.Admit(op); string(op) == route.Overflow {
+			ev.OperationOverflow++
+		}
+	}
+	if rt = p.routes.Admit(rt); string(rt) == route.Overflow {
+		ev.RouteOverflow++
+	}
+	return p.agg.Row(rt, method, op)
 }
 
 func (p *Pipeline) routeOf(rec *parse.Record) []byte {
@@ -200,31 +198,4 @@ func (p *Pipeline) isGraphQL(rt []byte) bool {
 		}
 	}
 	return false
-}
-
-var methods = [...]string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "CONNECT", "TRACE"}
-
-var methodOther = []byte("OTHER")
-
-// methodOf keeps the standard methods and folds every other token into
-// "OTHER", so a scanner inventing methods cannot add tag values.
-func methodOf(m []byte) []byte {
-	if len(m) == 0 {
-		return nil
-	}
-	for _, k := range methods {
-		if string(m) == k {
-			return m
-		}
-	}
-	return methodOther
-}
-
-// Swap returns what has been counted so far and starts counting afresh,
-// keeping the stream state and the cardinality caps: a Lambda container
-// emits one invocation's facts and goes on.
-func (p *Pipeline) Swap() *metrics.Aggregates {
-	a := p.agg
-	p.agg = metrics.New(p.cfg.SlowUS)
-	return a
 }

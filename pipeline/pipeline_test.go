@@ -27,9 +27,9 @@ func realLines(tb testing.TB, name string) [][]byte {
 }
 
 func feed(p *Pipeline, stream string, lines ...string) {
-	s := p.Stream([]byte(stream))
+	s := p.Stream(nil, []byte(stream))
 	for _, l := range lines {
-		p.Line(s, []byte(l))
+		p.Line(s, []byte(l), 0)
 	}
 }
 
@@ -56,7 +56,7 @@ func TestGraphQLOperations(t *testing.T) {
 		{Route: "/api/graphql/", Method: "GET"},
 		{Route: "/search", Method: "GET"},
 	} {
-		if got[k] == nil || got[k].Requests[parse.SourceNginx] != 1 {
+		if got[k] == nil || got[k].RequestsOf(parse.SourceNginx) != 1 {
 			t.Errorf("row %+v missing: %v", k, got)
 		}
 	}
@@ -124,7 +124,7 @@ func TestSlowAndLatency(t *testing.T) {
 		feed(p, "u", fmt.Sprintf(`[pid: 1|app: 0|req: 1/1] 127.0.0.1 () {34 vars in 413 bytes} [Sun Nov 22 23:30:33 2026] GET /x => generated 1 bytes in %d msecs (HTTP/1.1 200) 2 headers in 71 bytes (1 switches on core 0)`, ms))
 	}
 	r := rowsByKey(p.Aggregates())[metrics.Key{Route: "/x", Method: "GET"}]
-	if r.Slow != 2 || r.Latency.Count != 5 || r.Latency.MaxUS != 2_000_000 || r.Latency.SumUS != 2_660_000 {
+	if r.SlowTotal() != 2 || r.Latency.Count != 5 || r.Latency.MaxUS != 2_000_000 || r.Latency.SumUS != 2_660_000 {
 		t.Errorf("slow %d latency %+v", r.Slow, r.Latency)
 	}
 	if p50 := r.Latency.QuantileUS(0.5); p50 < 29_000 || p50 > 31_000 {
@@ -167,9 +167,9 @@ func payloadOf(tb testing.TB, group, stream string, lines [][]byte) []byte {
 func TestPayloadSameAsLines(t *testing.T) {
 	lines := realLines(t, "uwsgi.log")
 	plain := New(Config{})
-	s := plain.Stream([]byte("uwsgi.log"))
+	s := plain.Stream(nil, []byte("uwsgi.log"))
 	for _, l := range lines {
-		plain.Line(s, l)
+		plain.Line(s, l, 0)
 	}
 	plain.Close()
 
@@ -210,15 +210,15 @@ func TestNoAllocsPerLine(t *testing.T) {
 		lines = append(lines, realLines(t, f)...)
 	}
 	p := New(Config{})
-	s := p.Stream([]byte("mixed"))
+	s := p.Stream(nil, []byte("mixed"))
 	for _, l := range lines { // warm up: create every row, stream and buffer
-		p.Line(s, l)
+		p.Line(s, l, 0)
 	}
 	// One run is a whole pass, so that a rare allocating line cannot round
 	// down to zero in the average.
 	n := testing.AllocsPerRun(20, func() {
 		for _, l := range lines {
-			p.Line(s, l)
+			p.Line(s, l, 0)
 		}
 	})
 	if n != 0 {
@@ -236,13 +236,13 @@ func BenchmarkPipelineRealLines(b *testing.B) {
 		}
 	}
 	p := New(Config{})
-	s := p.Stream([]byte("mixed"))
+	s := p.Stream(nil, []byte("mixed"))
 	b.ReportAllocs()
 	b.SetBytes(int64(size))
 	b.ResetTimer()
 	for b.Loop() {
 		for _, l := range lines {
-			p.Line(s, l)
+			p.Line(s, l, 0)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(lines)), "ns/line")

@@ -31,6 +31,8 @@ type Lines struct {
 	Ignored   int64                       `json:"ignored"`
 	Malformed int64                       `json:"malformed"`
 	ByParser  map[string]map[string]int64 `json:"by_parser"`
+	// MalformedReasons counts malformed lines by parser and reason.
+	MalformedReasons map[string]map[string]int64 `json:"malformed_reasons"`
 }
 
 // Route is one row: a (route, method, graphql_operation).
@@ -82,22 +84,26 @@ type Settings struct {
 }
 
 // Build turns aggregates into the document.
-func Build(a *metrics.Aggregates, env Envelopes) Document {
-	d := Document{Routes: []Route{}, Envelopes: env, Settings: Settings{SlowMS: float64(a.SlowUS) / 1000}}
+func Build(a *metrics.Aggregates) Document {
+	d := Document{Routes: []Route{}, Settings: Settings{SlowMS: float64(a.SlowUS()) / 1000}}
+	d.Envelopes = Envelopes{Read: a.Envelopes.Total(), Rejected: a.Envelopes.Count(metrics.EnvelopeRejected)}
 	d.Lines = Lines{
-		Matched:   a.Lines.ByOutcome(parse.Matched),
-		Ignored:   a.Lines.ByOutcome(parse.Ignored),
-		Malformed: a.Lines.ByOutcome(parse.Malformed),
-		ByParser:  map[string]map[string]int64{},
+		Matched:          a.Lines.ByOutcome(parse.Matched),
+		Ignored:          a.Lines.ByOutcome(parse.Ignored),
+		Malformed:        a.Lines.ByOutcome(parse.Malformed),
+		ByParser:         map[string]map[string]int64{},
+		MalformedReasons: map[string]map[string]int64{},
 	}
 	d.Lines.Total = d.Lines.Matched + d.Lines.Ignored + d.Lines.Malformed
 	for p := parse.Parser(0); p < parse.NumParsers; p++ {
 		for o := parse.Outcome(0); o < parse.NumOutcomes; o++ {
-			if n := a.Lines[p][o]; n > 0 {
-				if d.Lines.ByParser[p.String()] == nil {
-					d.Lines.ByParser[p.String()] = map[string]int64{}
-				}
-				d.Lines.ByParser[p.String()][o.String()] = n
+			if n := a.Lines.By[p][o]; n > 0 {
+				add(d.Lines.ByParser, p.String(), o.String(), n)
+			}
+		}
+		for m, n := range a.Lines.Malformed[p] {
+			if n > 0 {
+				add(d.Lines.MalformedReasons, p.String(), parse.Malformation(m).String(), n)
 			}
 		}
 	}
@@ -105,10 +111,10 @@ func Build(a *metrics.Aggregates, env Envelopes) Document {
 		row := Route{
 			Route: r.Route, Method: r.Method, GraphQLOperation: r.Operation,
 			Requests: map[string]int64{}, Timeouts: map[string]int64{}, FailuresBySource: map[string]int64{},
-			TimeoutsTotal: r.TimeoutTotal(), ClientAborts: r.ClientAborts, UpstreamFailures: r.FailureTotal(), Slow: r.Slow,
+			TimeoutsTotal: r.TimeoutTotal(), ClientAborts: r.ClientAborts, UpstreamFailures: r.FailureTotal(), Slow: r.SlowTotal(),
 		}
-		for s := parse.Source(0); s < parse.NumSources; s++ {
-			row.Requests[s.String()] = r.Requests[s]
+		for s := parse.FirstSource; s < parse.NumSources; s++ {
+			row.Requests[s.String()] = r.RequestsOf(s)
 		}
 		for t := parse.TimeoutHarakiri; t < parse.NumTimeouts; t++ {
 			row.Timeouts[t.String()] = r.Timeouts[t]
@@ -129,12 +135,19 @@ func Build(a *metrics.Aggregates, env Envelopes) Document {
 		WorkerKills: map[string]int64{}, ListenQueueFull: e.ListenQueueFull,
 		RouteOverflow: e.RouteOverflow, OperationOverflow: e.OperationOverflow,
 	}
-	for s := parse.Source(0); s < parse.NumSources; s++ {
+	for s := parse.FirstSource; s < parse.NumSources; s++ {
 		if n := e.WorkerKills[s]; n > 0 {
 			d.Events.WorkerKills[s.String()] = n
 		}
 	}
 	return d
+}
+
+func add(m map[string]map[string]int64, k1, k2 string, n int64) {
+	if m[k1] == nil {
+		m[k1] = map[string]int64{}
+	}
+	m[k1][k2] = n
 }
 
 // ms converts microseconds to milliseconds, rounded to the microsecond.

@@ -6,12 +6,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/slowroutes/slowroutes/event"
 	"github.com/slowroutes/slowroutes/metrics"
 	"github.com/slowroutes/slowroutes/parse"
 )
 
 func sample() *metrics.Aggregates {
-	a := metrics.New(metrics.DefaultSlowUS)
+	a := metrics.New(metrics.Config{})
 	add := func(route, method string, rec parse.Record) {
 		a.Add(a.Row([]byte(route), []byte(method), nil), &rec)
 	}
@@ -21,15 +22,15 @@ func sample() *metrics.Aggregates {
 	add("/slow/:id", "GET", parse.Record{Kind: parse.KindTimeout, Source: parse.SourceUWSGI, Timeout: parse.TimeoutHarakiri})
 	add("/slow/:id", "GET", parse.Record{Kind: parse.KindRequest, Source: parse.SourceNginx, Status: 504, DurationUS: 60_000_000, HasDuration: true})
 	add("/p99", "POST", parse.Record{Kind: parse.KindRequest, Source: parse.SourceUWSGI, Status: 200, DurationUS: 9_000_000, HasDuration: true})
-	a.Lines[parse.ParserNginxAccess][parse.Matched] = 102
-	a.Lines[parse.ParserNone][parse.Ignored] = 5
-	a.Lines[parse.ParserUWSGI][parse.Malformed] = 1
+	a.Lines.By[parse.ParserNginxAccess][parse.Matched] = 102
+	a.Lines.By[parse.ParserNone][parse.Ignored] = 5
+	a.Lines.Add(parse.ParserUWSGI, parse.Malformed, parse.BadStatus)
 	return a
 }
 
 func TestJSONContract(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteJSON(&buf, Build(sample(), Envelopes{})); err != nil {
+	if err := WriteJSON(&buf, Build(sample())); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
@@ -80,7 +81,7 @@ func TestJSONContract(t *testing.T) {
 
 func TestTable(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteTable(&buf, Build(sample(), Envelopes{Read: 3, Rejected: 1}), 2); err != nil {
+	if err := WriteTable(&buf, Build(withEnvelopes(sample())), 2); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -96,4 +97,12 @@ func TestTable(t *testing.T) {
 	if !strings.Contains(out, "1 more rows") {
 		t.Errorf("--top 2 did not say what it left out:\n%s", out)
 	}
+}
+
+// withEnvelopes adds 3 deliveries read from event files, 1 of them rejected.
+func withEnvelopes(a *metrics.Aggregates) *metrics.Aggregates {
+	a.Envelopes.Add(event.InputCloudWatch, metrics.EnvelopeAccepted, event.ReasonNone)
+	a.Envelopes.Add(event.InputKinesis, metrics.EnvelopeAccepted, event.ReasonNone)
+	a.Envelopes.Add(event.InputCloudWatch, metrics.EnvelopeRejected, event.ReasonGzip)
+	return a
 }

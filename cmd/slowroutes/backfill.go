@@ -12,7 +12,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 
-	"github.com/slowroutes/slowroutes/awslogs"
+	"github.com/slowroutes/slowroutes/internal/awslogs"
+	"github.com/slowroutes/slowroutes/internal/settings"
 	"github.com/slowroutes/slowroutes/pipeline"
 	"github.com/slowroutes/slowroutes/report"
 )
@@ -56,8 +57,7 @@ type backfillOptions struct {
 
 func runBackfill(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("backfill", backfillSynopsis, backfillExamples, stderr)
-	var pf pipelineFlags
-	pf.register(fs)
+	sf := settings.Register(fs, settings.ScopePipeline)
 	var groups stringList
 	fs.Var(&groups, "log-group", "log group `NAME` to read, e.g. /ecs/shop-web (repeatable)")
 	since := fs.String("since", "720h", "read events from `WHEN`: a duration ago (720h, 30d) or an RFC 3339 time")
@@ -104,9 +104,11 @@ func runBackfill(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	default:
 		return usageErr("--progress: want auto, always or never, got %q", *progress)
 	}
-	if o.pipeline, err = pf.config(); err != nil {
+	sc, err := sf.Config()
+	if err != nil {
 		return usageErr("%v", err)
 	}
+	o.pipeline = sc.Pipeline
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -157,7 +159,7 @@ func backfill(ctx context.Context, o backfillOptions, logs cloudwatchlogs.Filter
 		status = 130
 	}
 	p.Close()
-	doc := report.Build(p.Aggregates(), report.Envelopes{})
+	doc := report.Build(p.Aggregates())
 	var err error
 	if o.format == "json" {
 		err = report.WriteJSON(stdout, doc)

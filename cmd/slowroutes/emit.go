@@ -7,9 +7,10 @@ import (
 	"io"
 	"sync/atomic"
 
-	"github.com/slowroutes/slowroutes/lambdahandler"
-	"github.com/slowroutes/slowroutes/metrics"
-	"github.com/slowroutes/slowroutes/source"
+	"github.com/slowroutes/slowroutes/dogstatsd"
+	"github.com/slowroutes/slowroutes/internal/lambdahandler"
+	"github.com/slowroutes/slowroutes/internal/settings"
+	"github.com/slowroutes/slowroutes/internal/source"
 )
 
 const emitSynopsis = `Usage: slowroutes emit [--dry-run] [--statsd ADDR] [--metrics harakiri|slowlog|all] PATH...
@@ -34,14 +35,10 @@ const emitExamples = `  # print what the functions would send, one datagram per 
 
 func runEmit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("emit", emitSynopsis, emitExamples, stderr)
-	var pf pipelineFlags
-	pf.register(fs)
+	sf := settings.Register(fs, settings.ScopePipeline|settings.ScopeEmit)
 	dryRun := fs.Bool("dry-run", false, "print the datagrams to stdout, one per line, and send nothing")
-	addr := fs.String("statsd", lambdahandler.ExtensionAddr, "DogStatsD `ADDR`ess: host:port (UDP) or unix:///path/to/socket")
+	addr := fs.String("statsd", settings.ExtensionAddr, "DogStatsD `ADDR`ess: host:port (UDP) or unix:///path/to/socket")
 	which := fs.String("metrics", "all", "metric `families`: harakiri (timeouts), slowlog (requests and latency) or all; pipeline health is always sent")
-	namespace := fs.String("namespace", metrics.DefaultNamespace, "metric name `prefix`")
-	tags := fs.String("tags", "", "comma-separated static `tags` put on every datagram, e.g. team:web,tier:1")
-	maxContexts := fs.Int("max-contexts", metrics.DefaultMaxContexts, "at most `N` distinct contexts per batch; the least bad rows past it go to route:overflow")
 	paths, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -51,36 +48,29 @@ func runEmit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return fail("no PATH given (use - for stdin)")
 	}
-	fam, ok := map[string]metrics.Family{"harakiri": metrics.FamilyTimeouts, "slowlog": metrics.FamilyRequests, "all": metrics.FamilyAll}[*which]
+	fam, ok := map[string]dogstatsd.Family{"harakiri": dogstatsd.FamilyTimeouts, "slowlog": dogstatsd.FamilyRequests, "all": dogstatsd.FamilyAll}[*which]
 	if !ok {
 		return fail("--metrics: want harakiri, slowlog or all, got %q", *which)
 	}
-	if *maxContexts < 1 || *maxContexts > 10000 {
-		return fail("--max-contexts: want 1 to 10000, got %d", *maxContexts)
-	}
-	pcfg, err := pf.config()
+	cfg, err := sf.Config()
 	if err != nil {
 		return fail("%v", err)
 	}
-	cc := metrics.ClientConfig{Addr: *addr, Namespace: *namespace}
-	if cc.Tags, err = metrics.ParseStaticTags(*tags); err != nil {
-		return fail("--tags: %v", err)
-	}
+	cc := cfg.Client
+	cc.Addr = *addr
 	var out *bufio.Writer
 	if *dryRun {
 		out = bufio.NewWriterSize(stdout, 64<<10)
-		cc.Writer = &metrics.DatagramWriter{W: out}
+		cc.Writer = &dogstatsd.DatagramWriter{W: out}
 	}
 	var notSent atomic.Int64
 	cc.OnError = func(error) { notSent.Add(1) }
-	client, err := metrics.NewClient(cc)
+	client, err := dogstatsd.NewClient(cc)
 	if err != nil {
 		return fail("%v", err)
 	}
-	h := lambdahandler.New(client, lambdahandler.Options{
-		Pipeline: pcfg,
-		Emitter:  metrics.EmitterConfig{Families: fam, MaxContexts: *maxContexts},
-	})
+	cfg.Emitter.Families = fam
+	h := lambdahandler.New(client, lambdahandler.Options{Pipeline: cfg.Pipeline, Emitter: cfg.Emitter})
 	// Lambda events go through the functions' handler, one at a time, as in
 	// AWS; log lines and decoded payloads are fed as report feeds them.
 	rd := &source.Reader{P: h.Pipeline(), Stdin: stdin, Event: func(ev []byte) error {
@@ -98,8 +88,7 @@ func runEmit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	// Settle the local files' streams, as report does; event streams stay
 	// open, as in the functions.
-	streams := append([]string{"stdin"}, paths...)
-	if err := h.Finish(streams, rd.Envelopes, rd.Rejected); err != nil {
+	if err := h.Finish(); err != nil {
 		fmt.Fprintf(stderr, "slowroutes emit: %v\n", err)
 		status = 1
 	}

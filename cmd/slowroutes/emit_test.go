@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slowroutes/slowroutes/metrics"
+	"github.com/slowroutes/slowroutes/dogstatsd"
 )
 
 func emitCLI(t *testing.T, args ...string) (int, []string, string) {
@@ -27,7 +27,7 @@ func emitCLI(t *testing.T, args ...string) (int, []string, string) {
 		lines = nil
 	}
 	for _, l := range lines {
-		if _, err := metrics.ParseDatagram(l); err != nil {
+		if _, err := dogstatsd.ParseDatagram(l); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -79,7 +79,7 @@ func TestEmitLogFileAgreesWithReport(t *testing.T) {
 	}
 	emitted := map[string]float64{}
 	for _, l := range got {
-		d, _ := metrics.ParseDatagram(l)
+		d, _ := dogstatsd.ParseDatagram(l)
 		name, ok := strings.CutPrefix(d.Name, "web.sr.")
 		if !ok {
 			t.Errorf("%q: not in namespace web.sr", l)

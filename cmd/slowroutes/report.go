@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/slowroutes/slowroutes/internal/settings"
+	"github.com/slowroutes/slowroutes/internal/source"
 	"github.com/slowroutes/slowroutes/pipeline"
 	"github.com/slowroutes/slowroutes/report"
-	"github.com/slowroutes/slowroutes/source"
 )
 
 const reportSynopsis = `Usage: slowroutes report [--format table|json] [--slow DURATION] [--routes FILE] PATH...
@@ -24,8 +25,7 @@ const reportExamples = `  slowroutes report /var/log/uwsgi/app.log /var/log/ngin
 
 func runReport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("report", reportSynopsis, reportExamples, stderr)
-	var pf pipelineFlags
-	pf.register(fs)
+	sf := settings.Register(fs, settings.ScopePipeline)
 	format := fs.String("format", "table", "output `format`: table or json")
 	top := fs.Int("top", 25, "table: show the worst `N` rows (0: all)")
 	paths, code, ok := parseArgs(fs, args)
@@ -40,11 +40,11 @@ func runReport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return usageErr("no PATH given (use - for stdin)")
 	}
-	cfg, err := pf.config()
+	cfg, err := sf.Config()
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	p := pipeline.New(cfg)
+	p := pipeline.New(cfg.Pipeline)
 	rd := &source.Reader{P: p, Stdin: stdin}
 	status := 0
 	for _, path := range paths {
@@ -56,7 +56,7 @@ func runReport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	p.Close()
-	doc := report.Build(p.Aggregates(), report.Envelopes{Read: rd.Envelopes, Rejected: rd.Rejected})
+	doc := report.Build(p.Aggregates())
 	if *format == "json" {
 		err = report.WriteJSON(stdout, doc)
 	} else {

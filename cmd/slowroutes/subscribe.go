@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 
-	"github.com/slowroutes/slowroutes/awslogs"
+	"github.com/slowroutes/slowroutes/internal/awslogs"
 )
 
 const subscribeSynopsis = `Usage: slowroutes subscribe --function-arn ARN (--log-group NAME ... | --log-group-prefix PREFIX ...) [flags]

@@ -5,8 +5,8 @@
 package main
 
 import (
+	"github.com/slowroutes/slowroutes/dogstatsd"
 	"github.com/slowroutes/slowroutes/functions/internal/start"
-	"github.com/slowroutes/slowroutes/metrics"
 )
 
-func main() { start.Main(metrics.FamilyTimeouts) }
+func main() { start.Main(dogstatsd.FamilyTimeouts) }

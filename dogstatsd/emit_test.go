@@ -1,0 +1,179 @@
+package dogstatsd
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slowroutes/slowroutes/event"
+	"github.com/slowroutes/slowroutes/metrics"
+	"github.com/slowroutes/slowroutes/parse"
+)
+
+// recorder is a Client that keeps every call.
+type recorder struct {
+	lines   []string
+	flushes int
+}
+
+func (r *recorder) Distribution(name string, v float64, tags []string, rate float64) error {
+	r.lines = append(r.lines, fmt.Sprintf("%s:%v|%s|@%v", name, v, strings.Join(tags, ","), rate))
+	return nil
+}
+
+func (r *recorder) Flush() error { r.flushes++; return nil }
+
+func (r *recorder) sum(prefix string) float64 {
+	var n float64
+	for _, l := range r.lines {
+		if strings.HasPrefix(l, prefix) {
+			var v float64
+			fmt.Sscanf(l[strings.IndexByte(l, ':')+1:], "%g", &v)
+			n += v
+		}
+	}
+	return n
+}
+
+func request(a *metrics.Aggregates, route, method string, src parse.Source, status int, us int64) {
+	rec := &parse.Record{Kind: parse.KindRequest, Source: src, Status: status, DurationUS: us, HasDuration: us >= 0, EventMS: 1000}
+	a.Add(a.Row([]byte(route), []byte(method), nil), rec)
+}
+
+func newAggregates() *metrics.Aggregates {
+	return metrics.New(metrics.Config{SlowUS: 1_000_000, KeepDurations: true})
+}
+
+func TestEmitRequests(t *testing.T) {
+	r := &recorder{}
+	e := NewEmitter(r, EmitterConfig{Now: func() time.Time { return time.UnixMilli(6000) }})
+	a := newAggregates()
+	request(a, "/a", "GET", parse.SourceNginx, 200, 1500)
+	request(a, "/a", "GET", parse.SourceNginx, 204, 2_000_000)
+	request(a, "/a", "GET", parse.SourceNginx, 504, 30_000_000)
+	request(a, "/a", "GET", parse.SourceUWSGI, 200, -1)
+	a.Lines.By[parse.ParserNginxAccess][parse.Matched] = 3
+	a.Lines.Add(parse.ParserUWSGI, parse.Malformed, parse.BadStatus)
+	n := e.Emit(a, Batch{LogGroup: "/web/nginx"})
+	slices.Sort(r.lines)
+	want := []string{
+		"pipeline.lag_ms:5000|log_group:/web/nginx|@1",
+		"pipeline.lines:1|log_group:/web/nginx,parser:uwsgi,result:malformed,reason:status|@1",
+		"pipeline.lines:3|log_group:/web/nginx,parser:nginx_access,result:matched|@1",
+		"request.duration_ms:1.5|route:/a,method:GET,log_group:/web/nginx,source:nginx|@1",
+		"request.duration_ms:2000|route:/a,method:GET,log_group:/web/nginx,source:nginx|@1",
+		"request.duration_ms:30000|route:/a,method:GET,log_group:/web/nginx,source:nginx|@1",
+		"requests:1|route:/a,method:GET,log_group:/web/nginx,source:nginx,status_class:5xx|@1",
+		"requests:1|route:/a,method:GET,log_group:/web/nginx,source:uwsgi,status_class:2xx|@1",
+		"requests:2|route:/a,method:GET,log_group:/web/nginx,source:nginx,status_class:2xx|@1",
+		"slow_requests:2|route:/a,method:GET,log_group:/web/nginx,source:nginx|@1",
+		"timeouts:1|route:/a,method:GET,log_group:/web/nginx,source:nginx_504|@1",
+	}
+	if !slices.Equal(r.lines, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(r.lines, "\n"), strings.Join(want, "\n"))
+	}
+	if n != int64(len(want)) || e.Sent != n {
+		t.Errorf("Emit returned %d, Sent %d, want %d", n, e.Sent, len(want))
+	}
+	// Reset Aggregates send nothing.
+	r.lines = nil
+	a.Reset()
+	e.Emit(a, Batch{})
+	if len(r.lines) != 0 {
+		t.Errorf("Emit of reset aggregates sent %q", r.lines)
+	}
+}
+
+func TestEmitFamilies(t *testing.T) {
+	for _, tc := range []struct {
+		fam       Family
+		has, hasn string
+	}{
+		{FamilyTimeouts, "timeouts:", "requests:"},
+		{FamilyRequests, "requests:", "timeouts:"},
+	} {
+		r := &recorder{}
+		e := NewEmitter(r, EmitterConfig{Families: tc.fam})
+		a := newAggregates()
+		request(a, "/a", "GET", parse.SourceNginx, 504, 10)
+		a.Events.WorkerKills[parse.SourceUWSGI] = 2
+		e.Emit(a, Batch{})
+		if r.sum(tc.has) == 0 || r.sum(tc.hasn) != 0 {
+			t.Errorf("family %b: %q", tc.fam, r.lines)
+		}
+		if (r.sum("worker_kills:") == 2) != (tc.fam == FamilyTimeouts) {
+			t.Errorf("family %b: worker kills %q", tc.fam, r.lines)
+		}
+	}
+}
+
+// TestEmitContextBudget: past the budget, rows are folded into
+// route:overflow; no event is lost and the contexts stay bounded.
+func TestEmitContextBudget(t *testing.T) {
+	r := &recorder{}
+	e := NewEmitter(r, EmitterConfig{MaxContexts: 100})
+	a := newAggregates()
+	for i := range 500 {
+		request(a, fmt.Sprintf("/r%d", i), "GET", parse.SourceNginx, 200+i%2*304, int64(i))
+	}
+	for range 3 {
+		request(a, "/worst", "GET", parse.SourceNginx, 504, 5)
+	}
+	e.Emit(a, Batch{})
+	contexts := map[string]bool{}
+	for _, l := range r.lines {
+		contexts[l[:strings.IndexByte(l, ':')]+"|"+strings.Split(l, "|")[1]] = true
+	}
+	if len(contexts) > 100 {
+		t.Errorf("%d contexts, budget 100", len(contexts))
+	}
+	if got := r.sum("requests:"); got != 503 {
+		t.Errorf("%v requests, want 503", got)
+	}
+	if got := r.sum("timeouts:"); got != 253 {
+		t.Errorf("%v timeouts, want 253", got)
+	}
+	if !slices.ContainsFunc(r.lines, func(l string) bool { return strings.HasPrefix(l, "timeouts:3|route:/worst,") }) {
+		t.Errorf("the worst row was folded")
+	}
+	if got := r.sum("pipeline.cardinality_overflow:"); got < 400 {
+		t.Errorf("%v rows folded", got)
+	}
+}
+
+func TestEmitFlushesLargeBatches(t *testing.T) {
+	r := &recorder{}
+	e := NewEmitter(r, EmitterConfig{FlushEvery: 10})
+	a := newAggregates()
+	for i := range 35 {
+		request(a, "/a", "GET", parse.SourceNginx, 200, int64(i))
+	}
+	e.Emit(a, Batch{})
+	if want := len(r.lines) / 10; r.flushes != want {
+		t.Errorf("%d flushes for %d datagrams, want %d", r.flushes, len(r.lines), want)
+	}
+}
+
+func TestEnvelopes(t *testing.T) {
+	r := &recorder{}
+	e := NewEmitter(r, EmitterConfig{})
+	a := newAggregates()
+	a.Envelopes.Add(event.InputCloudWatch, metrics.EnvelopeRejected, event.ReasonGzip)
+	e.Emit(a, Batch{})
+	a.Reset()
+	a.Envelopes.Add(event.InputKinesis, metrics.EnvelopeAccepted, event.ReasonNone)
+	a.Envelopes.Add(event.InputKinesis, metrics.EnvelopeAccepted, event.ReasonNone)
+	a.Events.LogGroupTagFailures = 1
+	e.Emit(a, Batch{LogGroup: "/a|b", Tags: []string{"team:web"}})
+	slices.Sort(r.lines)
+	want := []string{
+		"pipeline.envelopes:1|input:cloudwatch,result:rejected,reason:gzip|@1",
+		"pipeline.envelopes:2|input:kinesis,result:accepted,log_group:/a_b|@1",
+		"pipeline.log_group_tag_failures:1|log_group:/a_b|@1",
+	}
+	if !slices.Equal(r.lines, want) {
+		t.Errorf("%q", r.lines)
+	}
+}

@@ -1,0 +1,60 @@
+package lambdahandler
+
+import (
+	"context"
+	"testing"
+
+	"github.com/slowroutes/slowroutes/dogstatsd"
+	"github.com/slowroutes/slowroutes/event"
+)
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+func (discard) Close() error                { return nil }
+
+// BenchmarkHandler runs a 1 MB delivery of real capture lines through the
+// handler, DogStatsD client included. Bytes are the decoded payload JSON.
+func BenchmarkHandler(b *testing.B) {
+	ev, _ := largeEvent(b, 1<<20)
+	var dec event.Decoder
+	data, err := event.LambdaData(ev)
+	if err != nil {
+		b.Fatal(err)
+	}
+	payload, err := dec.DecodeData(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := dogstatsd.NewClient(dogstatsd.ClientConfig{Writer: discard{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	h := New(c, Options{})
+	ctx := context.Background()
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		h.seen = newRecent(1) // the same delivery again is not a duplicate here
+		if _, err := h.Invoke(ctx, ev); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(h.Sent())/float64(b.N), "datagrams/op")
+}
+
+// BenchmarkDecodeFloor is base64 and gunzip alone on the same delivery.
+func BenchmarkDecodeFloor(b *testing.B) {
+	ev, _ := largeEvent(b, 1<<20)
+	var dec event.Decoder
+	data, _ := event.LambdaData(ev)
+	payload, _ := dec.DecodeData(data)
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := dec.DecodeData(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

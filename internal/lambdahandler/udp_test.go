@@ -1,0 +1,97 @@
+package lambdahandler
+
+import (
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/slowroutes/slowroutes/dogstatsd"
+)
+
+// TestUDPNothingLostAtFlush sends a 1 MB delivery (thousands of datagrams)
+// over a real UDP socket and counts every datagram on the other side: the
+// handler's Flush before it returns must leave nothing in the client.
+func TestUDPNothingLostAtFlush(t *testing.T) {
+	t.Setenv("DD_ENV", "")
+	t.Setenv("DD_SERVICE", "")
+	t.Setenv("DD_VERSION", "")
+	conn, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetReadBuffer(16 << 20)
+	received := make(chan int, 1024)
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			n, err := conn.Read(buf)
+			if err != nil {
+				close(received)
+				return
+			}
+			received <- strings.Count(strings.TrimRight(string(buf[:n]), "\n"), "\n") + 1
+		}
+	}()
+	c, err := dogstatsd.NewClient(dogstatsd.ClientConfig{Addr: conn.LocalAddr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	h := New(c, Options{})
+	ev, _ := largeEvent(t, 1<<20)
+	if _, err := invoke(t, h, ev); err != nil {
+		t.Fatal(err)
+	}
+	sent := h.Sent()
+	if sent < 2000 {
+		t.Fatalf("only %d datagrams sent", sent)
+	}
+	// Everything was written to the socket when Invoke returned; the
+	// reader drains the kernel buffer.
+	var got int64
+	timeout := time.After(10 * time.Second)
+	for got < sent {
+		select {
+		case n, ok := <-received:
+			if !ok {
+				t.Fatalf("socket closed after %d of %d datagrams", got, sent)
+			}
+			got += int64(n)
+		case <-timeout:
+			t.Fatalf("received %d of %d datagrams", got, sent)
+		}
+	}
+	if got != sent {
+		t.Errorf("received %d datagrams, sent %d", got, sent)
+	}
+}
+
+// TestStatsdUnreachable: with nothing listening, the handler still
+// succeeds, quickly.
+func TestStatsdUnreachable(t *testing.T) {
+	l, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.LocalAddr().String()
+	l.Close() // nothing listens on addr any more: writes get ECONNREFUSED
+	var failures int
+	c, err := dogstatsd.NewClient(dogstatsd.ClientConfig{Addr: addr, OnError: func(error) { failures++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	h := New(c, Options{})
+	names, evs := fixtureEvents(t)
+	start := time.Now()
+	for _, n := range names {
+		if resp, err := invoke(t, h, evs[n]); err != nil || string(resp) != "null" {
+			t.Fatalf("%s: %s, %v", n, resp, err)
+		}
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("%d deliveries took %s with DogStatsD unreachable", len(names), d)
+	}
+}
