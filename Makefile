@@ -4,7 +4,7 @@ BIN       ?= bin
 FUZZTIME  ?= 10s
 CAPTURES  := testdata/captures
 
-.PHONY: demo test e2e bench bench-peers fuzz cli vet build
+.PHONY: demo test e2e bench bench-peers fuzz cli vet build lint
 
 ## demo: rank the worst routes of the bundled real-server captures
 demo:
@@ -27,10 +27,11 @@ e2e: cli
 	    $(GO) test -count=1 -v -run 'TestE2E' ./cmd/slowroutes/ && \
 	  rm -rf "$$dir"
 
-## bench: Go benchmarks of the hot path (compare runs with benchstat)
+## bench: every Go benchmark, 5 runs each (compare two runs with benchstat)
+BENCH_PKGS = $(shell grep -l '^func Benchmark' $$(git ls-files '*_test.go') | xargs -n1 dirname | sort -u | sed 's|^|./|')
 bench:
 	@mkdir -p $(BIN)
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./parse/ ./route/ ./pipeline/ ./event/ | tee $(BIN)/bench.txt
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 $(BENCH_PKGS) | tee $(BIN)/bench.txt
 
 ## fuzz: run every fuzz target briefly
 fuzz:
@@ -54,10 +55,14 @@ build-HarakiriFunction:
 build-SlowlogFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_GOFLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/slowlog
 
-## lint: gofmt, go vet and cfn-lint on template.yaml
+## lint: gofmt, go vet, staticcheck, a tidy go.mod and cfn-lint on template.yaml
+STATICCHECK_VERSION ?= v0.8.2
 lint: cfn-lint
-	@test -z "$$(gofmt -l .)" || { gofmt -l .; exit 1; }
+	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+	GOBIN=$(CURDIR)/$(BIN) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	$(BIN)/staticcheck ./...
 
 cfn-lint:
 	cfn-lint template.yaml

@@ -94,7 +94,7 @@ func parseTemplate(s string) (template, error) {
 		parts = nil
 	}
 	for i, p := range parts {
-		name, conv, isParam := param(p)
+		raw, conv, isParam := param([]byte(p))
 		b.WriteByte('/')
 		if !isParam {
 			if !tagSafe([]byte(p)) || p == "" {
@@ -105,7 +105,8 @@ func parseTemplate(s string) (template, error) {
 			b.WriteString(p)
 			continue
 		}
-		if name == "" {
+		name := appendParamName(nil, raw)
+		if len(name) == 0 {
 			return tp, fmt.Errorf("segment %q: parameter without a name", p)
 		}
 		if conv == convPath {
@@ -115,7 +116,8 @@ func parseTemplate(s string) (template, error) {
 			tp.rest = true
 		}
 		tp.segs = append(tp.segs, tseg{conv: conv})
-		b.WriteString(":" + name)
+		b.WriteByte(':')
+		b.Write(name)
 	}
 	if strings.HasSuffix(s, "/") && len(parts) > 0 {
 		b.WriteByte('/')
@@ -130,49 +132,54 @@ func parseTemplate(s string) (template, error) {
 	return tp, nil
 }
 
-// param recognizes <conv:name>, <name>, {name}, :name and :name? segments.
-func param(p string) (name string, conv converter, ok bool) {
-	switch {
-	case len(p) > 2 && p[0] == '<' && p[len(p)-1] == '>':
-		inner := p[1 : len(p)-1]
-		conv = convAny
-		if c, n, found := strings.Cut(inner, ":"); found {
-			inner = n
-			switch {
-			case c == "int":
+// param recognizes a parameter segment in any of the template syntaxes —
+// Django <conv:name>, Flask <name>, OpenAPI {name}, Express :name and
+// :name? — and returns its raw name and converter. It does not allocate.
+func param(seg []byte) (name []byte, conv converter, ok bool) {
+	switch n := len(seg); {
+	case n > 2 && seg[0] == '<' && seg[n-1] == '>':
+		name, conv = seg[1:n-1], convAny
+		if c := bytes.IndexByte(name, ':'); c >= 0 {
+			switch string(name[:c]) {
+			case "int":
 				conv = convInt
-			case c == "uuid":
+			case "uuid":
 				conv = convUUID
-			case c == "slug":
+			case "slug":
 				conv = convSlug
-			case c == "path":
+			case "path":
 				conv = convPath
 			}
+			name = name[c+1:]
 		}
-		return cleanName(inner), conv, true
-	case len(p) > 2 && p[0] == '{' && p[len(p)-1] == '}':
-		return cleanName(p[1 : len(p)-1]), convAny, true
-	case len(p) > 1 && p[0] == ':':
-		return cleanName(strings.TrimSuffix(p[1:], "?")), convAny, true
+		return name, conv, true
+	case n > 2 && seg[0] == '{' && seg[n-1] == '}':
+		return seg[1 : n-1], convAny, true
+	case n > 1 && seg[0] == ':':
+		return bytes.TrimSuffix(seg[1:], []byte("?")), convAny, true
 	}
-	return "", 0, false
+	return nil, 0, false
 }
 
-// cleanName lower-cases a parameter name and keeps [a-z0-9_].
-func cleanName(s string) string {
-	b := make([]byte, 0, len(s))
-	for _, c := range []byte(strings.ToLower(s)) {
-		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' {
-			b = append(b, c)
+// maxParamName bounds a parameter name, so that ":name" is a placeholder
+// Normalize keeps.
+const maxParamName = 30
+
+// appendParamName appends a parameter name as a route writes it: lower
+// case, only [a-z0-9_], not starting with a digit, at most maxParamName
+// bytes. It appends nothing for a name with no such byte.
+func appendParamName(dst, name []byte) []byte {
+	n := 0
+	for _, c := range name {
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if (c >= 'a' && c <= 'z' || c == '_' || n > 0 && c >= '0' && c <= '9') && n < maxParamName {
+			dst = append(dst, c)
+			n++
 		}
 	}
-	if len(b) > 0 && b[0] >= '0' && b[0] <= '9' {
-		b = append([]byte{'_'}, b...)
-	}
-	if len(b) > 30 {
-		b = b[:30]
-	}
-	return string(b)
+	return dst
 }
 
 // Match returns the template route of path (a URI: its query string is
@@ -249,7 +256,8 @@ func allDigits(b []byte) bool {
 
 // AppendTemplate appends a route template as an app logged it (Django
 // `/invoices/<int:pk>/pdf`, Flask `<id>`, OpenAPI `{id}`, Express `:id`) to
-// dst with every parameter written ":name", ready for Normalize.
+// dst with every parameter written ":name" (":id" for a parameter with no
+// usable name), ready for Normalize. It does not allocate when dst has room.
 func AppendTemplate(dst, tmpl []byte) []byte {
 	for len(tmpl) > 0 {
 		if tmpl[0] == '/' {
@@ -263,33 +271,14 @@ func AppendTemplate(dst, tmpl []byte) []byte {
 		}
 		seg := tmpl[:end]
 		tmpl = tmpl[end:]
-		var name []byte
-		switch {
-		case len(seg) > 2 && seg[0] == '<' && seg[len(seg)-1] == '>':
-			name = seg[1 : len(seg)-1]
-			if c := bytes.IndexByte(name, ':'); c >= 0 {
-				name = name[c+1:]
-			}
-		case len(seg) > 2 && seg[0] == '{' && seg[len(seg)-1] == '}':
-			name = seg[1 : len(seg)-1]
-		case len(seg) > 1 && seg[0] == ':':
-			name = bytes.TrimSuffix(seg[1:], []byte("?"))
-		default:
+		name, _, ok := param(seg)
+		if !ok {
 			dst = append(dst, seg...)
 			continue
 		}
 		dst = append(dst, ':')
-		n := 0
-		for _, c := range name {
-			if c >= 'A' && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if (c >= 'a' && c <= 'z' || c == '_' || n > 0 && c >= '0' && c <= '9') && n < 30 {
-				dst = append(dst, c)
-				n++
-			}
-		}
-		if n == 0 {
+		n := len(dst)
+		if dst = appendParamName(dst, name); len(dst) == n {
 			dst = append(dst, "id"...)
 		}
 	}

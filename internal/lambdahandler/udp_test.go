@@ -3,6 +3,7 @@ package lambdahandler
 import (
 	"net"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,20 +70,19 @@ func TestUDPNothingLostAtFlush(t *testing.T) {
 }
 
 // TestStatsdUnreachable: with nothing listening, the handler still
-// succeeds, quickly.
+// succeeds, quickly, and the client reports the payloads it could not send.
 func TestStatsdUnreachable(t *testing.T) {
 	l, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := l.LocalAddr().String()
-	l.Close() // nothing listens on addr any more: writes get ECONNREFUSED
-	var failures int
-	c, err := dogstatsd.NewClient(dogstatsd.ClientConfig{Addr: addr, OnError: func(error) { failures++ }})
+	l.Close()                 // nothing listens on addr any more: writes get ECONNREFUSED
+	var failures atomic.Int64 // OnError runs on the client's sender goroutine
+	c, err := dogstatsd.NewClient(dogstatsd.ClientConfig{Addr: addr, OnError: func(error) { failures.Add(1) }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
 	h := New(c, Options{})
 	names, evs := fixtureEvents(t)
 	start := time.Now()
@@ -93,5 +93,13 @@ func TestStatsdUnreachable(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("%d deliveries took %s with DogStatsD unreachable", len(names), d)
+	}
+	// Close sends what is left; the ICMP "port unreachable" of the first
+	// payloads makes later writes fail with ECONNREFUSED.
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if failures.Load() == 0 {
+		t.Errorf("no payload was reported as not sent to a closed port")
 	}
 }
