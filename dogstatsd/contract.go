@@ -4,13 +4,7 @@
 package dogstatsd
 
 import (
-	"errors"
-	"fmt"
-	"strconv"
-	"strings"
-
 	"github.com/slowroutes/slowroutes/event"
-	"github.com/slowroutes/slowroutes/internal/tag"
 	"github.com/slowroutes/slowroutes/metrics"
 	"github.com/slowroutes/slowroutes/parse"
 	"github.com/slowroutes/slowroutes/route"
@@ -77,6 +71,38 @@ type Spec struct {
 	Tags        []string            // tag keys besides GlobalTags; route-level tags first
 	Values      map[string][]string // the closed value sets of some tags
 	Description string
+	Scope       Scope
+
+	// row calls put for each value of the metric in one row (ScopeRoute);
+	// batch for each value in the whole batch (the other scopes). A
+	// counter's zero values are not sent.
+	row   func(r *metrics.Row, put Put)
+	batch func(b *batchFacts, put Put)
+}
+
+// Scope says which tags a metric's values carry besides the global tags
+// and their own.
+type Scope uint8
+
+const (
+	// ScopeRoute: route, method and graphql_operation, then the batch's
+	// tags (log_group and the log group's own tags).
+	ScopeRoute Scope = iota
+	// ScopeBatch: the batch's tags.
+	ScopeBatch
+	// ScopeLogGroup: log_group alone, after the metric's own tags — facts
+	// about a delivery rather than about what it holds.
+	ScopeLogGroup
+)
+
+// Put sends one value with up to three tags of the metric's own ("" for none).
+type Put func(v float64, t1, t2, t3 string)
+
+// batchFacts is what the batch-level metrics are computed from.
+type batchFacts struct {
+	agg    *metrics.Aggregates
+	nowMS  int64
+	folded int64 // rows the emitter folded into route:overflow
 }
 
 var routeTags = []string{TagRoute, TagMethod, TagOperation, TagLogGroup}
@@ -118,87 +144,160 @@ func names[E interface {
 	return out
 }
 
-// Contract lists every metric slowroutes emits. docs/metrics.md and the
-// monitors are checked against it.
+// Contract lists every metric slowroutes emits, and how each is computed
+// from the Aggregates. docs/metrics.md and the monitors are checked against it.
 var Contract = []Spec{
 	{
 		Name: "timeouts", Unit: "request", Family: FamilyTimeouts, Counter: true,
 		Tags: with(TagSource), Values: map[string][]string{TagSource: timeoutSources, TagMethod: methods},
 		Description: "requests cut by a timeout, by the mechanism that cut them; one request may be seen by several sources (nginx 504 and upstream timed out)",
+		row: func(r *metrics.Row, put Put) {
+			for t := parse.TimeoutHarakiri; t < parse.NumTimeouts; t++ {
+				put(float64(r.Timeouts[t]), timeoutTag[t], "", "")
+			}
+		},
 	},
 	{
 		Name: "client_aborts", Unit: "request", Family: FamilyTimeouts, Counter: true,
 		Tags: with(), Values: map[string][]string{TagMethod: methods},
 		Description: "requests the client gave up on (status 499)",
+		row:         func(r *metrics.Row, put Put) { put(float64(r.ClientAborts), "", "", "") },
 	},
 	{
 		Name: "upstream_failures", Unit: "request", Family: FamilyTimeouts, Counter: true,
 		Tags: with(TagSource), Values: map[string][]string{TagSource: failureSources, TagMethod: methods},
 		Description: "requests nginx could not get an answer for (502 in the access log; upstream closed or refused in the error log)",
+		row: func(r *metrics.Row, put Put) {
+			for f, v := range r.UpstreamFailures {
+				put(float64(v), failureTag[f], "", "")
+			}
+		},
 	},
 	{
-		Name: "worker_kills", Unit: "worker", Family: FamilyTimeouts, Counter: true,
+		Name: "worker_kills", Unit: "worker", Family: FamilyTimeouts, Counter: true, Scope: ScopeBatch,
 		Tags: []string{TagLogGroup, TagSource}, Values: map[string][]string{TagSource: serverSources},
 		Description: "workers killed by a signal (uWSGI DAMN ! worker ... killed by signal; gunicorn terminated due to signal 9)",
+		batch: func(b *batchFacts, put Put) {
+			for s := parse.FirstSource; s < parse.NumSources; s++ {
+				put(float64(b.agg.Events.WorkerKills[s]), serverTag[s], "", "")
+			}
+		},
 	},
 	{
-		Name: "listen_queue_full", Unit: "event", Family: FamilyTimeouts, Counter: true,
+		Name: "listen_queue_full", Unit: "event", Family: FamilyTimeouts, Counter: true, Scope: ScopeBatch,
 		Tags:        []string{TagLogGroup},
 		Description: "uWSGI '*** uWSGI listen queue of socket ... full !!!' warnings",
+		batch:       func(b *batchFacts, put Put) { put(float64(b.agg.Events.ListenQueueFull), "", "", "") },
 	},
 	{
-		Name: "harakiri_banners", Unit: "event", Family: FamilyTimeouts, Counter: true,
+		Name: "harakiri_banners", Unit: "event", Family: FamilyTimeouts, Counter: true, Scope: ScopeBatch,
 		Tags:        []string{TagLogGroup},
 		Description: "uWSGI '*** HARAKIRI ON WORKER' banners, every try included",
+		batch:       func(b *batchFacts, put Put) { put(float64(b.agg.Events.HarakiriBanners), "", "", "") },
 	},
 	{
-		Name: "harakiri_idle", Unit: "event", Family: FamilyTimeouts, Counter: true,
+		Name: "harakiri_idle", Unit: "event", Family: FamilyTimeouts, Counter: true, Scope: ScopeBatch,
 		Tags:        []string{TagLogGroup},
 		Description: "harakiri episodes that named no request (the worker was killed between requests)",
+		batch:       func(b *batchFacts, put Put) { put(float64(b.agg.Events.HarakiriIdle), "", "", "") },
 	},
 	{
 		Name: "requests", Unit: "request", Family: FamilyRequests, Counter: true,
 		Tags:        with(TagSource, TagStatusClass),
 		Values:      map[string][]string{TagSource: serverSources, TagStatusClass: statusClasses, TagMethod: methods},
 		Description: "finished requests by the server that logged them and status class; nginx and uWSGI both log a proxied request, so pick one source",
+		row: func(r *metrics.Row, put Put) {
+			for s := parse.FirstSource; s < parse.NumSources; s++ {
+				for c, v := range r.Requests[s] {
+					put(float64(v), serverTag[s], classTag[c], "")
+				}
+			}
+		},
 	},
 	{
 		Name: "request.duration_ms", Unit: "millisecond", Family: FamilyRequests,
 		Tags: with(TagSource), Values: map[string][]string{TagSource: serverSources, TagMethod: methods},
 		Description: "request duration as the server logged it (nginx $request_time, uWSGI msecs/micros, gunicorn %(D)s, app duration), one value per request",
+		row: func(r *metrics.Row, put Put) {
+			for s := parse.FirstSource; s < parse.NumSources; s++ {
+				for _, us := range r.Durations[s] {
+					put(float64(us)/1000, serverTag[s], "", "")
+				}
+			}
+		},
 	},
 	{
 		Name: "slow_requests", Unit: "request", Family: FamilyRequests, Counter: true,
 		Tags: with(TagSource), Values: map[string][]string{TagSource: serverSources, TagMethod: methods},
 		Description: "finished requests at least as long as the slow threshold",
+		row: func(r *metrics.Row, put Put) {
+			for s := parse.FirstSource; s < parse.NumSources; s++ {
+				put(float64(r.Slow[s]), serverTag[s], "", "")
+			}
+		},
 	},
 	{
-		Name: "pipeline.lines", Unit: "line", Family: FamilyHealth, Counter: true,
+		Name: "pipeline.lines", Unit: "line", Family: FamilyHealth, Counter: true, Scope: ScopeBatch,
 		Tags:        []string{TagLogGroup, TagParser, TagResult, TagReason},
 		Values:      map[string][]string{TagParser: parsers, TagResult: lineResults, TagReason: lineReasons},
 		Description: "log lines read, by the parser that recognized them and the result; malformed lines by reason",
+		batch: func(b *batchFacts, put Put) {
+			l := &b.agg.Lines
+			for p := parse.Parser(0); p < parse.NumParsers; p++ {
+				for o := parse.Outcome(0); o < parse.NumOutcomes; o++ {
+					if o != parse.Malformed {
+						put(float64(l.By[p][o]), parserTag[p], resultTag[o], "")
+						continue
+					}
+					for m, n := range l.Malformed[p] {
+						put(float64(n), parserTag[p], resultTag[o], reasonTag[m])
+					}
+				}
+			}
+		},
 	},
 	{
-		Name: "pipeline.lag_ms", Unit: "millisecond", Family: FamilyHealth,
+		Name: "pipeline.lag_ms", Unit: "millisecond", Family: FamilyHealth, Scope: ScopeBatch,
 		Tags:        []string{TagLogGroup},
 		Description: "age of the oldest log event that yielded a fact, when its batch was processed (CloudWatch Logs event timestamp to processing), one value per batch",
+		batch: func(b *batchFacts, put Put) {
+			if oldest := b.agg.OldestEventMS; oldest > 0 {
+				put(float64(max(b.nowMS-oldest, 0)), "", "", "")
+			}
+		},
 	},
 	{
-		Name: "pipeline.cardinality_overflow", Unit: "record", Family: FamilyHealth, Counter: true,
+		Name: "pipeline.cardinality_overflow", Unit: "record", Family: FamilyHealth, Counter: true, Scope: ScopeBatch,
 		Tags:        []string{TagLogGroup, TagCap},
 		Values:      map[string][]string{TagCap: caps},
 		Description: "records whose route or GraphQL operation the cardinality cap turned into 'overflow'; for cap:contexts, rows folded into route:overflow to bound the contexts of one batch",
+		batch: func(b *batchFacts, put Put) {
+			put(float64(b.agg.Events.RouteOverflow), capTag[0], "", "")
+			put(float64(b.agg.Events.OperationOverflow), capTag[1], "", "")
+			put(float64(b.folded), capTag[2], "", "")
+		},
 	},
 	{
-		Name: "pipeline.log_group_tag_failures", Unit: "lookup", Family: FamilyHealth, Counter: true,
+		Name: "pipeline.log_group_tag_failures", Unit: "lookup", Family: FamilyHealth, Counter: true, Scope: ScopeLogGroup,
 		Tags:        []string{TagLogGroup},
 		Description: "reads of a log group's AWS tags that failed (permissions, throttling, time-out): that batch's metrics went out without them",
+		batch:       func(b *batchFacts, put Put) { put(float64(b.agg.Events.LogGroupTagFailures), "", "", "") },
 	},
 	{
-		Name: "pipeline.envelopes", Unit: "envelope", Family: FamilyHealth, Counter: true,
+		Name: "pipeline.envelopes", Unit: "envelope", Family: FamilyHealth, Counter: true, Scope: ScopeLogGroup,
 		Tags:        []string{TagInput, TagResult, TagReason, TagLogGroup},
 		Values:      map[string][]string{TagInput: inputs, TagResult: envelopeResult, TagReason: envelopeReason},
 		Description: "subscription deliveries (a Lambda event, a Kinesis record) by result; every rejected attempt counts, Lambda's retries included",
+		batch: func(b *batchFacts, put Put) {
+			env := &b.agg.Envelopes
+			for in := range env {
+				for res := range env[in] {
+					for why, n := range env[in][res] {
+						put(float64(n), inputTag[in], envelopeTag[res], envReasonTag[why])
+					}
+				}
+			}
+		},
 	},
 }
 
@@ -235,116 +334,3 @@ func (s Spec) AllowsValue(k, v string) bool {
 	}
 	return false
 }
-
-// Datagram is one parsed DogStatsD metric datagram.
-type Datagram struct {
-	Name  string
-	Value float64
-	Type  string
-	Tags  []string
-}
-
-// Tag returns the value of the tag with key k, if present.
-func (d Datagram) Tag(k string) (string, bool) {
-	for _, t := range d.Tags {
-		if key, v, ok := strings.Cut(t, ":"); ok && key == k {
-			return v, true
-		} else if !ok && t == k {
-			return "", true
-		}
-	}
-	return "", false
-}
-
-// ErrDatagram is the error of a datagram outside the grammar this package
-// emits.
-var ErrDatagram = errors.New("bad datagram")
-
-// ParseDatagram checks one datagram against the DogStatsD grammar that
-// slowroutes writes — `name:value|d` and an optional `|#tag,tag...` — and
-// returns it parsed. Names are [A-Za-z][A-Za-z0-9_.]*; values are decimal
-// numbers; every tag is a valid tag (internal/tag) and there are at most MaxTags.
-func ParseDatagram(s string) (Datagram, error) {
-	var d Datagram
-	bad := func(why string) (Datagram, error) { return Datagram{}, fmt.Errorf("%w %q: %s", ErrDatagram, s, why) }
-	if strings.ContainsAny(s, "\n\r\x00") {
-		return bad("control character")
-	}
-	head, rest, ok := strings.Cut(s, "|")
-	if !ok {
-		return bad("no type")
-	}
-	name, val, ok := strings.Cut(head, ":")
-	if !ok || !validName(name) {
-		return bad("name")
-	}
-	if !validNumber(val) {
-		return bad("value")
-	}
-	v, err := strconv.ParseFloat(val, 64)
-	if err != nil {
-		return bad("value")
-	}
-	d.Name, d.Value = name, v
-	typ, rest, hasTags := strings.Cut(rest, "|")
-	if typ != "d" {
-		return bad("type is not d")
-	}
-	d.Type = typ
-	if hasTags {
-		tags, ok := strings.CutPrefix(rest, "#")
-		if !ok || tags == "" || strings.Contains(tags, "|") {
-			return bad("tags")
-		}
-		d.Tags = strings.Split(tags, ",")
-		if len(d.Tags) > MaxTags {
-			return bad("more than 100 tags")
-		}
-		for _, t := range d.Tags {
-			if !tag.Valid(t) {
-				return bad("tag " + strconv.Quote(t))
-			}
-		}
-	}
-	return d, nil
-}
-
-func validName(s string) bool {
-	if s == "" || len(s) > tag.MaxLen || !isLetter(s[0]) || s[len(s)-1] == '.' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(isLetter(c) || c >= '0' && c <= '9' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
-func validNumber(s string) bool {
-	if s == "" {
-		return false
-	}
-	if s[0] == '-' {
-		s = s[1:]
-	}
-	dot := false
-	digits := 0
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= '0' && c <= '9':
-			digits++
-		case c == '.' && !dot && digits > 0 && i < len(s)-1:
-			dot = true
-		default:
-			return false
-		}
-	}
-	return digits > 0
-}
-
-func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
-
-// ValidNamespace reports whether ns can prefix metric names.
-func ValidNamespace(ns string) bool { return validName(ns) && len(ns) <= 100 }

@@ -1,13 +1,10 @@
 package dogstatsd
 
 import (
-	"slices"
 	"time"
 
-	"github.com/slowroutes/slowroutes/event"
 	"github.com/slowroutes/slowroutes/internal/tag"
 	"github.com/slowroutes/slowroutes/metrics"
-	"github.com/slowroutes/slowroutes/parse"
 	"github.com/slowroutes/slowroutes/route"
 )
 
@@ -36,17 +33,30 @@ type EmitterConfig struct {
 	Now func() time.Time
 }
 
-// Emitter turns Aggregates into DogStatsD distributions: everything it
-// sends is read from the Aggregates it is given, the contract and the
-// batch's tags. It keeps only scratch buffers and counters between calls.
-// Not safe for concurrent use.
+// Emitter turns Aggregates into DogStatsD distributions: it sends each
+// metric of the contract as the contract computes it from the Aggregates,
+// with the batch's tags. It keeps only scratch buffers and counters
+// between calls. Not safe for concurrent use.
 type Emitter struct {
 	c       Client
 	cfg     EmitterConfig
+	specs   []*Spec // the contract's metrics of the enabled families
 	sinceFl int
+
+	// The value being sent: its spec, the tags that come before its own
+	// (route tags and the batch's), and the tag scratch slice.
+	spec    *Spec
+	prefix  []string
+	rowTags []string // the route tags and the batch's, of the row being sent
 	tags    []string
-	batch   []string // tags of the batch being emitted: log_group and the log group's own tags
+	batch   []string // tags of the batch: log_group and the log group's own tags
 	lg      string   // the log_group tag of the batch, "" for none
+	put     Put      // e.send bound once, so that passing it allocates nothing
+
+	// contexts counting: the tags of the last value seen and the count.
+	last    [3]string
+	counted int
+	count   Put
 
 	// Sent counts datagrams handed to the client; Failed those it refused.
 	Sent, Failed int64
@@ -67,7 +77,15 @@ func NewEmitter(c Client, cfg EmitterConfig) *Emitter {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Emitter{c: c, cfg: cfg}
+	e := &Emitter{c: c, cfg: cfg}
+	for i := range Contract {
+		if s := &Contract[i]; s.Family&cfg.Families != 0 {
+			e.specs = append(e.specs, s)
+		}
+	}
+	e.put = e.value
+	e.count = e.countContext
+	return e
 }
 
 // Families returns the metric families the Emitter sends.
@@ -83,14 +101,41 @@ func (e *Emitter) Flush() error {
 	return e.c.Flush()
 }
 
-func (e *Emitter) send(name string, v float64, tags []string) {
-	if err := e.c.Distribution(name, v, tags, 1); err != nil {
+// value sends one value of e.spec after e.prefix, with its own tags; the
+// tags of the scope ScopeLogGroup come after them.
+func (e *Emitter) value(v float64, t1, t2, t3 string) {
+	if v == 0 && e.spec.Counter {
+		return
+	}
+	t := append(e.tags[:0], e.prefix...)
+	for _, s := range [3]string{t1, t2, t3} {
+		if s != "" {
+			t = append(t, s)
+		}
+	}
+	if e.spec.Scope == ScopeLogGroup && e.lg != "" {
+		t = append(t, e.lg)
+	}
+	e.tags = t
+	if err := e.c.Distribution(e.spec.Name, v, t, 1); err != nil {
 		e.Failed++
 		return
 	}
 	e.Sent++
 	if e.sinceFl++; e.sinceFl >= e.cfg.FlushEvery {
 		_ = e.Flush()
+	}
+}
+
+// countContext counts the contexts e.spec's values would use: its values
+// come grouped by tag set, so a new context is a change of tags.
+func (e *Emitter) countContext(v float64, t1, t2, t3 string) {
+	if v == 0 && e.spec.Counter {
+		return
+	}
+	if k := [3]string{t1, t2, t3}; e.counted == 0 || k != e.last {
+		e.last = k
+		e.counted++
 	}
 }
 
@@ -113,111 +158,24 @@ func (e *Emitter) Emit(agg *metrics.Aggregates, b Batch) int64 {
 	if b.LogGroup != "" {
 		e.lg = tag.Make(TagLogGroup, b.LogGroup)
 	}
-	lg := e.batch[:0]
-	if e.lg != "" {
-		lg = append(lg, e.lg)
-	}
-	lg = append(lg, b.Tags...)
-	e.batch = lg
-	fam := e.cfg.Families
-	var folded int64
-	if fam&(FamilyTimeouts|FamilyRequests) != 0 {
-		folded = e.rows(agg, lg)
-	}
-	if fam&FamilyTimeouts != 0 {
-		ev := &agg.Events
-		for s := parse.FirstSource; s < parse.NumSources; s++ {
-			e.count("worker_kills", ev.WorkerKills[s], serverTag[s])
-		}
-		e.count("listen_queue_full", ev.ListenQueueFull, "")
-		e.count("harakiri_banners", ev.HarakiriBanners, "")
-		e.count("harakiri_idle", ev.HarakiriIdle, "")
-	}
-	e.lines(&agg.Lines)
-	e.count("pipeline.cardinality_overflow", agg.Events.RouteOverflow, capTag[0])
-	e.count("pipeline.cardinality_overflow", agg.Events.OperationOverflow, capTag[1])
-	e.count("pipeline.cardinality_overflow", folded, capTag[2])
-	if agg.OldestEventMS > 0 {
-		lag := max(e.cfg.Now().UnixMilli()-agg.OldestEventMS, 0)
-		e.send("pipeline.lag_ms", float64(lag), e.with())
-	}
-	if n := agg.Events.LogGroupTagFailures; n > 0 {
-		e.send("pipeline.log_group_tag_failures", float64(n), e.own())
-	}
-	e.envelopes(&agg.Envelopes)
 	e.batch = e.batch[:0]
-	return e.Sent - before
-}
-
-func (e *Emitter) lines(l *metrics.Lines) {
-	for p := parse.Parser(0); p < parse.NumParsers; p++ {
-		for o := parse.Outcome(0); o < parse.NumOutcomes; o++ {
-			if o == parse.Malformed {
-				for m, n := range l.Malformed[p] {
-					if n > 0 {
-						e.send("pipeline.lines", float64(n), e.with(parserTag[p], resultTag[o], reasonTag[m]))
-					}
-				}
-				continue
-			}
-			if n := l.By[p][o]; n > 0 {
-				e.send("pipeline.lines", float64(n), e.with(parserTag[p], resultTag[o]))
-			}
-		}
-	}
-}
-
-// envelopes sends the deliveries by input, result and reason; they carry
-// the log_group tag, not the log group's own tags.
-func (e *Emitter) envelopes(env *metrics.Envelopes) {
-	for in := range env {
-		for res := range env[in] {
-			for why, n := range env[in][res] {
-				if n == 0 {
-					continue
-				}
-				t := append(e.tags[:0], inputTag[in], envelopeTag[res])
-				if why != int(event.ReasonNone) {
-					t = append(t, envReasonTag[why])
-				}
-				if e.lg != "" {
-					t = append(t, e.lg)
-				}
-				e.tags = t
-				e.send("pipeline.envelopes", float64(n), t)
-			}
-		}
-	}
-}
-
-func (e *Emitter) count(name string, n int64, tag string) {
-	if n > 0 {
-		e.send(name, float64(n), e.with(tag))
-	}
-}
-
-// with returns the batch's tags and the non-empty tags among ts in the
-// Emitter's scratch slice.
-func (e *Emitter) with(ts ...string) []string {
-	t := append(e.tags[:0], e.batch...)
-	for _, s := range ts {
-		if s != "" {
-			t = append(t, s)
-		}
-	}
-	e.tags = t
-	return t
-}
-
-// own returns the log_group tag alone (for facts about the log group
-// itself), in the scratch slice.
-func (e *Emitter) own() []string {
-	t := e.tags[:0]
 	if e.lg != "" {
-		t = append(t, e.lg)
+		e.batch = append(e.batch, e.lg)
 	}
-	e.tags = t
-	return t
+	e.batch = append(e.batch, b.Tags...)
+	facts := batchFacts{agg: agg, nowMS: e.cfg.Now().UnixMilli(), folded: e.rows(agg)}
+	for _, s := range e.specs {
+		if s.batch == nil {
+			continue
+		}
+		e.spec, e.prefix = s, e.batch
+		if s.Scope == ScopeLogGroup {
+			e.prefix = nil
+		}
+		s.batch(&facts, e.put)
+	}
+	e.spec, e.prefix = nil, nil
+	return e.Sent - before
 }
 
 // overflowReserve is the room kept in the context budget for the row that
@@ -226,7 +184,7 @@ const overflowReserve = 64
 
 // rows sends the per-route metrics and returns the number of rows folded
 // into route "overflow".
-func (e *Emitter) rows(agg *metrics.Aggregates, lg []string) int64 {
+func (e *Emitter) rows(agg *metrics.Aggregates) int64 {
 	var (
 		used   int
 		folded int64
@@ -235,14 +193,14 @@ func (e *Emitter) rows(agg *metrics.Aggregates, lg []string) int64 {
 	budget := e.cfg.MaxContexts - overflowReserve
 	agg.EachRow(func(r *metrics.Row) { used += e.contexts(r) })
 	if used <= budget {
-		agg.EachRow(func(r *metrics.Row) { e.row(r, lg) })
+		agg.EachRow(e.row)
 		return 0
 	}
 	used = 0
 	for _, r := range agg.Rows() {
 		if n := e.contexts(r); used+n <= budget {
 			used += n
-			e.row(r, lg)
+			e.row(r)
 			continue
 		}
 		if of == nil {
@@ -252,7 +210,7 @@ func (e *Emitter) rows(agg *metrics.Aggregates, lg []string) int64 {
 		folded++
 	}
 	if of != nil {
-		e.row(of, lg)
+		e.row(of)
 	}
 	return folded
 }
@@ -260,133 +218,32 @@ func (e *Emitter) rows(agg *metrics.Aggregates, lg []string) int64 {
 // contexts counts the contexts the metrics of r use.
 func (e *Emitter) contexts(r *metrics.Row) int {
 	n := 0
-	if e.cfg.Families&FamilyTimeouts != 0 {
-		n += nonZero(r.Timeouts[:]) + nonZero(r.UpstreamFailures[:])
-		if r.ClientAborts > 0 {
-			n++
+	for _, s := range e.specs {
+		if s.row == nil {
+			continue
 		}
-	}
-	if e.cfg.Families&FamilyRequests != 0 {
-		for s := parse.FirstSource; s < parse.NumSources; s++ {
-			n += nonZero(r.Requests[s][:])
-			if len(r.Durations[s]) > 0 {
-				n++
-			}
-			if r.Slow[s] > 0 {
-				n++
-			}
-		}
+		e.spec, e.counted = s, 0
+		s.row(r, e.count)
+		n += e.counted
 	}
 	return n
 }
 
-func nonZero(v []int64) int {
-	n := 0
-	for _, x := range v {
-		if x != 0 {
-			n++
-		}
-	}
-	return n
-}
-
-// row sends the metrics of one row.
-func (e *Emitter) row(r *metrics.Row, lg []string) {
-	base := append(e.tags[:0], tag.Make(TagRoute, r.Route))
+// row sends the metrics of one row after its route tags and the batch's.
+func (e *Emitter) row(r *metrics.Row) {
+	p := append(e.rowTags[:0], tag.Make(TagRoute, r.Route))
 	if r.Method != "" {
-		base = append(base, tag.Make(TagMethod, r.Method))
+		p = append(p, tag.Make(TagMethod, r.Method))
 	}
 	if r.Operation != "" {
-		base = append(base, tag.Make(TagOperation, r.Operation))
+		p = append(p, tag.Make(TagOperation, r.Operation))
 	}
-	base = append(base, lg...)
-	// The client has written the tags out when Distribution returns, so the
-	// tags of one datagram may overwrite the extra tags of the last: with
-	// room for two extra tags, base serves every datagram of the row.
-	base = slices.Grow(base, 2)
-	e.tags = base
-	nb := len(base)
-	tags := func(extra ...string) []string { return append(base[:nb], extra...) }
-	if e.cfg.Families&FamilyTimeouts != 0 {
-		for t := parse.TimeoutHarakiri; t < parse.NumTimeouts; t++ {
-			if v := r.Timeouts[t]; v > 0 {
-				e.send("timeouts", float64(v), tags(timeoutTag[t]))
-			}
+	e.rowTags = append(p, e.batch...)
+	e.prefix = e.rowTags
+	for _, s := range e.specs {
+		if s.row != nil {
+			e.spec = s
+			s.row(r, e.put)
 		}
-		if r.ClientAborts > 0 {
-			e.send("client_aborts", float64(r.ClientAborts), tags())
-		}
-		for f := metrics.Failure(0); f < metrics.NumFailures; f++ {
-			if v := r.UpstreamFailures[f]; v > 0 {
-				e.send("upstream_failures", float64(v), tags(failureTag[f]))
-			}
-		}
-	}
-	if e.cfg.Families&FamilyRequests == 0 {
-		return
-	}
-	for s := parse.FirstSource; s < parse.NumSources; s++ {
-		for c, v := range r.Requests[s] {
-			if v > 0 {
-				e.send("requests", float64(v), tags(serverTag[s], classTag[c]))
-			}
-		}
-		if ds := r.Durations[s]; len(ds) > 0 {
-			t := tags(serverTag[s])
-			for _, us := range ds {
-				e.send("request.duration_ms", float64(us)/1000, t)
-			}
-		}
-		if r.Slow[s] > 0 {
-			e.send("slow_requests", float64(r.Slow[s]), tags(serverTag[s]))
-		}
-	}
-}
-
-// Precomputed tags of the closed value sets.
-var (
-	serverTag    [parse.NumSources]string
-	timeoutTag   [parse.NumTimeouts]string
-	failureTag   [metrics.NumFailures]string
-	parserTag    [parse.NumParsers]string
-	resultTag    [parse.NumOutcomes]string
-	reasonTag    [parse.NumMalformations]string
-	classTag     [metrics.NumClasses]string
-	inputTag     [event.NumInputs]string
-	envelopeTag  [metrics.NumEnvelopeResults]string
-	envReasonTag [event.NumReasons]string
-	capTag       = [...]string{TagCap + ":" + capRoute, TagCap + ":" + capOperation, TagCap + ":" + capContexts}
-)
-
-func init() {
-	for s := parse.FirstSource; s < parse.NumSources; s++ {
-		serverTag[s] = TagSource + ":" + s.String()
-	}
-	for t := parse.TimeoutHarakiri; t < parse.NumTimeouts; t++ {
-		timeoutTag[t] = TagSource + ":" + t.String()
-	}
-	for f := metrics.Failure(0); f < metrics.NumFailures; f++ {
-		failureTag[f] = TagSource + ":" + f.String()
-	}
-	for p := parse.Parser(0); p < parse.NumParsers; p++ {
-		parserTag[p] = TagParser + ":" + p.String()
-	}
-	for o := parse.Outcome(0); o < parse.NumOutcomes; o++ {
-		resultTag[o] = TagResult + ":" + o.String()
-	}
-	for m := parse.NotMalformed + 1; m < parse.NumMalformations; m++ {
-		reasonTag[m] = TagReason + ":" + m.String()
-	}
-	for c := metrics.Class(0); c < metrics.NumClasses; c++ {
-		classTag[c] = TagStatusClass + ":" + c.String()
-	}
-	for in := event.Input(1); in < event.NumInputs; in++ {
-		inputTag[in] = TagInput + ":" + in.String()
-	}
-	for r := metrics.EnvelopeResult(0); r < metrics.NumEnvelopeResults; r++ {
-		envelopeTag[r] = TagResult + ":" + r.String()
-	}
-	for r := event.ReasonNone + 1; r < event.NumReasons; r++ {
-		envReasonTag[r] = TagReason + ":" + r.String()
 	}
 }
