@@ -48,6 +48,9 @@ type Emitter struct {
 	spec    *Spec
 	prefix  []string
 	rowTags []string // the route tags and the batch's, of the row being sent
+	// keyTags caches the route, method and operation tags of rows, which
+	// a container's Aggregates keep from batch to batch.
+	keyTags map[*metrics.Row][]string
 	tags    []string
 	batch   []string // tags of the batch: log_group and the log group's own tags
 	lg      string   // the log_group tag of the batch, "" for none
@@ -77,7 +80,7 @@ func NewEmitter(c Client, cfg EmitterConfig) *Emitter {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	e := &Emitter{c: c, cfg: cfg}
+	e := &Emitter{c: c, cfg: cfg, keyTags: map[*metrics.Row][]string{}}
 	for i := range Contract {
 		if s := &Contract[i]; s.Family&cfg.Families != 0 {
 			e.specs = append(e.specs, s)
@@ -211,6 +214,7 @@ func (e *Emitter) rows(agg *metrics.Aggregates) int64 {
 	}
 	if of != nil {
 		e.row(of)
+		delete(e.keyTags, of) // a new row every time: not worth keeping
 	}
 	return folded
 }
@@ -229,16 +233,26 @@ func (e *Emitter) contexts(r *metrics.Row) int {
 	return n
 }
 
+// maxKeyTags bounds the rows whose tags are cached.
+const maxKeyTags = 16384
+
 // row sends the metrics of one row after its route tags and the batch's.
 func (e *Emitter) row(r *metrics.Row) {
-	p := append(e.rowTags[:0], tag.Make(TagRoute, r.Route))
-	if r.Method != "" {
-		p = append(p, tag.Make(TagMethod, r.Method))
+	kt, ok := e.keyTags[r]
+	if !ok {
+		kt = []string{tag.Make(TagRoute, r.Route)}
+		if r.Method != "" {
+			kt = append(kt, tag.Make(TagMethod, r.Method))
+		}
+		if r.Operation != "" {
+			kt = append(kt, tag.Make(TagOperation, r.Operation))
+		}
+		if len(e.keyTags) >= maxKeyTags {
+			clear(e.keyTags)
+		}
+		e.keyTags[r] = kt
 	}
-	if r.Operation != "" {
-		p = append(p, tag.Make(TagOperation, r.Operation))
-	}
-	e.rowTags = append(p, e.batch...)
+	e.rowTags = append(append(e.rowTags[:0], kt...), e.batch...)
 	e.prefix = e.rowTags
 	for _, s := range e.specs {
 		if s.row != nil {
