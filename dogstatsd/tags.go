@@ -22,34 +22,25 @@ var (
 )
 
 func init() {
-	for s := parse.FirstSource; s < parse.NumSources; s++ {
-		serverTag[s] = TagSource + ":" + s.String()
-	}
-	for t := parse.TimeoutHarakiri; t < parse.NumTimeouts; t++ {
-		timeoutTag[t] = TagSource + ":" + t.String()
-	}
-	for f := metrics.Failure(0); f < metrics.NumFailures; f++ {
-		failureTag[f] = TagSource + ":" + f.String()
-	}
-	for p := parse.Parser(0); p < parse.NumParsers; p++ {
-		parserTag[p] = TagParser + ":" + p.String()
-	}
-	for o := parse.Outcome(0); o < parse.NumOutcomes; o++ {
-		resultTag[o] = TagResult + ":" + o.String()
-	}
-	for m := parse.NotMalformed + 1; m < parse.NumMalformations; m++ {
-		reasonTag[m] = TagReason + ":" + m.String()
-	}
-	for c := metrics.Class(0); c < metrics.NumClasses; c++ {
-		classTag[c] = TagStatusClass + ":" + c.String()
-	}
-	for in := event.Input(1); in < event.NumInputs; in++ {
-		inputTag[in] = TagInput + ":" + in.String()
-	}
-	for r := metrics.EnvelopeResult(0); r < metrics.NumEnvelopeResults; r++ {
-		envelopeTag[r] = TagResult + ":" + r.String()
-	}
-	for r := event.ReasonNone + 1; r < event.NumReasons; r++ {
-		envReasonTag[r] = TagReason + ":" + r.String()
+	tagsOf(serverTag[:], TagSource, parse.FirstSource, parse.NumSources)
+	tagsOf(timeoutTag[:], TagSource, parse.TimeoutHarakiri, parse.NumTimeouts)
+	tagsOf(failureTag[:], TagSource, metrics.Failure(0), metrics.NumFailures)
+	tagsOf(parserTag[:], TagParser, parse.Parser(0), parse.NumParsers)
+	tagsOf(resultTag[:], TagResult, parse.Outcome(0), parse.NumOutcomes)
+	tagsOf(reasonTag[:], TagReason, parse.NotMalformed+1, parse.NumMalformations)
+	tagsOf(classTag[:], TagStatusClass, metrics.Class(0), metrics.NumClasses)
+	tagsOf(inputTag[:], TagInput, event.Input(1), event.NumInputs)
+	tagsOf(envelopeTag[:], TagResult, metrics.EnvelopeResult(0), metrics.NumEnvelopeResults)
+	tagsOf(envReasonTag[:], TagReason, event.ReasonNone+1, event.NumReasons)
+}
+
+// tagsOf fills dst[v] with the tag key:name of each value v of an
+// enumeration from first to just before end; the others stay "".
+func tagsOf[E interface {
+	~uint8
+	String() string
+}](dst []string, key string, first, end E) {
+	for v := first; v < end; v++ {
+		dst[v] = key + ":" + v.String()
 	}
 }

@@ -142,14 +142,8 @@ func ParseUWSGIEvent(line []byte, ev *UWSGIEvent) (ok bool, err error) {
 	}
 	if i := bytes.Index(line, markDamn); i >= 0 {
 		ev.Time = datePrefix(line, i)
-		rest := line[i+len(markDamn):]
-		var okW, okP bool
-		ev.Worker, rest, okW = leadingInt(rest)
-		rest, okP = cutPrefix(rest, " (pid: ")
-		if !okW || !okP {
-			return true, BadNumber
-		}
-		if ev.PID, rest, okP = leadingInt(rest); !okP {
+		rest, ok := workerPID(line[i+len(markDamn):], " (pid: ", ev)
+		if !ok {
 			return true, BadNumber
 		}
 		ev.Kind = UWSGIWorkerDied
@@ -160,14 +154,7 @@ func ParseUWSGIEvent(line []byte, ev *UWSGIEvent) (ok bool, err error) {
 	}
 	if i := bytes.Index(line, markRespawned); i >= 0 {
 		ev.Time = datePrefix(line, i)
-		rest := line[i+len(markRespawned):]
-		var okW, okP bool
-		ev.Worker, rest, okW = leadingInt(rest)
-		rest, okP = cutPrefix(rest, " (new pid: ")
-		if !okW || !okP {
-			return true, BadNumber
-		}
-		if ev.PID, _, okP = leadingInt(rest); !okP {
+		if _, ok := workerPID(line[i+len(markRespawned):], " (new pid: ", ev); !ok {
 			return true, BadNumber
 		}
 		ev.Kind = UWSGIRespawned
@@ -308,6 +295,17 @@ func parseHarakiri(line []byte, i int, ev *UWSGIEvent) (bool, error) {
 	}
 	// "HARAKIRI" in some other text (an app message, a URL): not ours.
 	return false, nil
+}
+
+// workerPID reads "<worker><sep><pid>" (" (pid: " in "DAMN ! worker 1 (pid: 42)",
+// " (new pid: " in "Respawned uWSGI worker 1 (new pid: 43)") into ev and
+// returns the rest.
+func workerPID(b []byte, sep string, ev *UWSGIEvent) ([]byte, bool) {
+	w, rest, okW := leadingInt(b)
+	rest, okS := cutPrefix(rest, sep)
+	pid, rest, okP := leadingInt(rest)
+	ev.Worker, ev.PID = w, pid
+	return rest, okW && okS && okP
 }
 
 // datePrefix returns the "<date> - " prefix uwsgi_log_verbose puts before a

@@ -59,9 +59,14 @@ func ValidKey(k string) bool {
 func Append(dst []byte, key, value string) []byte {
 	dst = append(dst, key...)
 	dst = append(dst, ':')
-	room := MaxLen - len(key) - 1
-	for i := 0; i < len(value) && room > 0; room-- {
-		c := value[i]
+	return appendSanitized(dst, value, MaxLen-len(key)-1)
+}
+
+// appendSanitized appends at most room characters of s, each one that is
+// not a tag byte written '_'.
+func appendSanitized(dst []byte, s string, room int) []byte {
+	for i := 0; i < len(s) && room > 0; room-- {
+		c := s[i]
 		if c < utf8.RuneSelf {
 			if !Byte(c) {
 				c = '_'
@@ -70,7 +75,7 @@ func Append(dst []byte, key, value string) []byte {
 			i++
 			continue
 		}
-		_, size := utf8.DecodeRuneInString(value[i:])
+		_, size := utf8.DecodeRuneInString(s[i:])
 		dst = append(dst, '_')
 		i += size
 	}
@@ -107,20 +112,5 @@ func Sanitize(t string) (string, error) {
 	if len(t) > MaxLen {
 		return "", fmt.Errorf("tag %q: longer than %d characters", t, MaxLen)
 	}
-	b := make([]byte, 0, len(t))
-	for i := 0; i < len(t); {
-		c := t[i]
-		if c < utf8.RuneSelf {
-			if !Byte(c) {
-				c = '_'
-			}
-			b = append(b, c)
-			i++
-			continue
-		}
-		_, size := utf8.DecodeRuneInString(t[i:])
-		b = append(b, '_')
-		i += size
-	}
-	return string(b), nil
+	return string(appendSanitized(make([]byte, 0, len(t)), t, len(t))), nil
 }
