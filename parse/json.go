@@ -22,6 +22,7 @@ const (
 	fieldOperation                      // GraphQL operation name (also a logged header)
 	fieldBody                           // logged request body
 	fieldDuration                       // with a unit
+	fieldTime                           // when the line was logged: RFC 3339, "2026-11-22 22:42:10,123", or epoch seconds or ms
 	fieldNginx                          // a field only nginx logs write: marks the source
 )
 
@@ -62,7 +63,9 @@ func DefaultJSONFields() *JSONFields {
 	add(fieldDuration, 1, "duration_us", "duration_micros", "elapsed_us", "latency_us")
 	add(fieldDuration, 1e6, "duration_s", "duration_seconds", "elapsed_s", "response_time")
 	f.byName["request_time"] = jsonSlot{field: fieldDuration, unit: 1e6, nginx: true}
-	add(fieldNginx, 0, "remote_addr", "upstream_response_time", "upstream_status", "body_bytes_sent", "msec")
+	add(fieldTime, 0, "time", "ts", "timestamp", "@timestamp", "time_iso8601", "asctime")
+	f.byName["msec"] = jsonSlot{field: fieldTime, nginx: true}
+	add(fieldNginx, 0, "remote_addr", "upstream_response_time", "upstream_status", "body_bytes_sent")
 	return f
 }
 
@@ -71,11 +74,12 @@ var jsonFieldNames = map[string]jsonSlot{
 	"route": {field: fieldRoute}, "method": {field: fieldMethod}, "status": {field: fieldStatus},
 	"pid": {field: fieldPID}, "operation": {field: fieldOperation}, "body": {field: fieldBody},
 	"duration_ms": {field: fieldDuration, unit: 1000}, "duration_us": {field: fieldDuration, unit: 1}, "duration_s": {field: fieldDuration, unit: 1e6},
+	"time": {field: fieldTime},
 }
 
 // Set adds member names from a spec such as "path=req_path,duration_ms=took,operation=gql_op".
 // The keys are path, url, request, route, method, status, pid, operation,
-// body, duration_ms, duration_us and duration_s. A name given here
+// body, duration_ms, duration_us, duration_s and time. A name given here
 // takes its meaning from the spec, overriding a default.
 func (f *JSONFields) Set(spec string) error {
 	for _, kv := range strings.Split(spec, ",") {
@@ -86,7 +90,7 @@ func (f *JSONFields) Set(spec string) error {
 		k, name, ok := strings.Cut(kv, "=")
 		slot, known := jsonFieldNames[strings.TrimSpace(k)]
 		if !ok || !known || strings.TrimSpace(name) == "" {
-			return fmt.Errorf("json field %q: want KEY=NAME with KEY one of path, url, request, route, method, status, pid, operation, body, duration_ms, duration_us, duration_s", kv)
+			return fmt.Errorf("json field %q: want KEY=NAME with KEY one of path, url, request, route, method, status, pid, operation, body, duration_ms, duration_us, duration_s, time", kv)
 		}
 		f.byName[strings.TrimSpace(name)] = slot
 	}
@@ -175,6 +179,10 @@ func ParseJSON(line []byte, fields *JSONFields, r *Record, scratch *[]byte) (ok 
 				return true, BadDuration
 			}
 			r.DurationUS, r.HasDuration = us, true
+		case fieldTime:
+			if l := LayoutOf(raw); l != TimeNone {
+				r.TimeText, r.TimeLayout = raw, l
+			}
 		case fieldNginx:
 			nginx = true
 		}

@@ -30,6 +30,7 @@ func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error)
 	if close < 0 || close > 40 || !bytes.HasPrefix(line[open+close:], []byte("] \"")) {
 		return false, nil
 	}
+	r.TimeText, r.TimeLayout = line[open:open+close], TimeCLF
 	rest := line[open+close+3:]
 	// nginx escapes '"' in the request line as \x22, so the first quote ends it.
 	q := bytes.IndexByte(rest, '"')
@@ -111,6 +112,7 @@ func ParseNginxError(line []byte, r *Record) (ok bool, err error) {
 	if len(line) < 21 || line[4] != '/' || line[7] != '/' || line[10] != ' ' || line[13] != ':' || line[19] != ' ' || line[20] != '[' {
 		return false, nil
 	}
+	r.TimeText, r.TimeLayout = line[:19], TimeYMD
 	end := bytes.IndexByte(line[21:], ']')
 	if end < 0 {
 		return true, BadShape

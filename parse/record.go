@@ -102,6 +102,17 @@ type Record struct {
 	PID int // process that served the request (worker pid), 0 when unknown
 	Try int // harakiri try (1 for the first)
 
+	// TimeText is the line's own time as written, in TimeLayout: when the
+	// line was logged (for a finished request, about when it ended).
+	// StartText is when the request began, where the line says so (uWSGI's
+	// request date, the "since" of a harakiri). Parsers fill them; the
+	// Stream reads them into TimeUS and StartUS.
+	TimeText, StartText     []byte
+	TimeLayout, StartLayout TimeLayout
+	// TimeUS and StartUS are those times in microseconds since the epoch,
+	// 0 when unknown; with a duration, each is derived from the other.
+	TimeUS, StartUS int64
+
 	// EventMS is the time of the log event the line came in (a CloudWatch
 	// Logs event timestamp, milliseconds since the epoch), 0 when unknown.
 	EventMS int64

@@ -1,6 +1,9 @@
 package parse
 
-import "bytes"
+import (
+	"bytes"
+	"math"
+)
 
 // atoi reads a non-negative decimal integer that is all of b.
 func atoi(b []byte) (int, bool) {
@@ -48,7 +51,7 @@ func decimalToMicros(b []byte, microsPerUnit int64) (int64, bool) {
 		whole, frac = b[:dot], b[dot+1:]
 	}
 	w, ok := atoi(whole)
-	if !ok {
+	if !ok || int64(w) > math.MaxInt64/microsPerUnit-1 {
 		return 0, false
 	}
 	us := int64(w) * microsPerUnit

@@ -61,6 +61,7 @@ type Stream struct {
 	accessParser Parser // the parser combined-format lines are counted under: that of accessSource
 	intUnitUS    int64
 	eventMS      int64 // of the line being read
+	clock        timeCache
 
 	rec     Record
 	aux     Record // for records emitted while rec is being filled
@@ -181,8 +182,27 @@ func (s *Stream) finish(p Parser, err error, emit func(*Record)) (Parser, Outcom
 			}
 		}
 	}
-	emit(r)
+	s.emit(r, emit)
 	return p, Matched, NotMalformed
+}
+
+// emit reads the times of r and hands it to the caller's emit.
+func (s *Stream) emit(r *Record, emit func(*Record)) {
+	if t, ok := s.clock.parse(r.TimeLayout, r.TimeText); ok {
+		r.TimeUS = t
+	}
+	if t, ok := s.clock.parse(r.StartLayout, r.StartText); ok {
+		r.StartUS = t
+	}
+	if r.HasDuration {
+		switch {
+		case r.StartUS == 0 && r.TimeUS > 0:
+			r.StartUS = r.TimeUS - r.DurationUS
+		case r.TimeUS == 0 && r.StartUS > 0:
+			r.TimeUS = r.StartUS + r.DurationUS
+		}
+	}
+	emit(r)
 }
 
 // remember keeps the request a worker began, for a later WORKER TIMEOUT.
@@ -205,11 +225,13 @@ func (s *Stream) remember(pid int, method, uri []byte) {
 
 func (s *Stream) gunicorn(emit func(*Record)) {
 	ev, r := &s.gev, &s.rec
+	r.TimeText, r.TimeLayout = ev.Time, TimeYMD
 	switch ev.Kind {
 	case GunicornRequestStart:
 		s.remember(ev.PID, ev.Method, ev.URI)
 		r.Kind, r.Source, r.PID, r.Method, r.URI = KindRequestStart, SourceGunicorn, ev.PID, ev.Method, ev.URI
-		emit(r)
+		r.StartText, r.StartLayout = ev.Time, TimeYMD
+		s.emit(r, emit)
 	case GunicornWorkerTimeout:
 		// The arbiter names the worker; what it was doing is the last request
 		// that worker started in this stream, if the stream shows it.
@@ -218,16 +240,17 @@ func (s *Stream) gunicorn(emit func(*Record)) {
 			r.Method, r.URI = st.method, st.uri
 			st.active = false
 		}
-		emit(r)
+		s.emit(r, emit)
 	case GunicornWorkerKilled:
 		r.Kind, r.Source, r.PID = KindWorkerKill, SourceGunicorn, ev.Worker
-		emit(r)
+		s.emit(r, emit)
 	}
 }
 
 func (s *Stream) uwsgi(emit func(*Record)) {
 	ev, r := &s.uev, &s.rec
 	r.Source = SourceUWSGI
+	r.TimeText, r.TimeLayout = ev.Time, LayoutOf(ev.Time)
 	switch ev.Kind {
 	case UWSGIHarakiriBanner:
 		e := s.episode(ev.Worker)
@@ -236,7 +259,7 @@ func (s *Stream) uwsgi(emit func(*Record)) {
 			*e = episode{worker: ev.Worker, pid: ev.PID, seen: e.seen[:0]}
 		}
 		r.Kind, r.PID, r.Try = KindHarakiri, ev.PID, ev.Try
-		emit(r)
+		s.emit(r, emit)
 	case UWSGIStatusBegin:
 		s.statusWorker = ev.Worker
 	case UWSGIStatusEnd:
@@ -246,6 +269,7 @@ func (s *Stream) uwsgi(emit func(*Record)) {
 			return // a core line outside a status block: nothing to attribute it to
 		}
 		e := s.episode(s.statusWorker)
+		r.StartText, r.StartLayout = ev.Since, TimeEpoch
 		s.harakiriRequest(e, ev.Core, ev.Method, ev.URI, emit)
 	case UWSGIWasManaging:
 		e := s.episode(ev.Worker)
@@ -255,6 +279,7 @@ func (s *Stream) uwsgi(emit func(*Record)) {
 			s.closeEpisode(e, emit)
 			*e = episode{worker: ev.Worker, pid: ev.PID, seen: e.seen[:0]}
 		}
+		r.StartText, r.StartLayout = ev.Since, TimeCtime
 		s.harakiriRequest(e, ev.Core, nil, ev.URI, emit)
 	case UWSGIWorkerDied:
 		if e := s.find(ev.Worker); e != nil && e.pid == ev.PID {
@@ -262,7 +287,7 @@ func (s *Stream) uwsgi(emit func(*Record)) {
 		}
 		if ev.Signal > 0 {
 			r.Kind, r.PID = KindWorkerKill, ev.PID
-			emit(r)
+			s.emit(r, emit)
 		}
 	case UWSGIRespawned:
 		if e := s.find(ev.Worker); e != nil {
@@ -270,7 +295,7 @@ func (s *Stream) uwsgi(emit func(*Record)) {
 		}
 	case UWSGIListenQueueFull:
 		r.Kind = KindListenQueueFull
-		emit(r)
+		s.emit(r, emit)
 	}
 }
 
@@ -286,7 +311,7 @@ func (s *Stream) harakiriRequest(e *episode, core int, method, uri []byte, emit 
 	e.counted++
 	r := &s.rec
 	r.Kind, r.Timeout, r.PID, r.Method, r.URI = KindTimeout, TimeoutHarakiri, e.pid, method, uri
-	emit(r)
+	s.emit(r, emit)
 }
 
 func (e *episode) hasSeen(core int, uri []byte) bool {
@@ -335,13 +360,16 @@ func (s *Stream) closeEpisode(e *episode, emit func(*Record)) {
 		r := &s.aux
 		r.Reset()
 		r.Kind, r.Source, r.PID, r.EventMS = KindHarakiriIdle, SourceUWSGI, e.pid, s.eventMS
-		emit(r)
+		// The line that settles the episode is about when the worker died.
+		r.TimeText, r.TimeLayout = s.rec.TimeText, s.rec.TimeLayout
+		s.emit(r, emit)
 	}
 }
 
 // Close ends the stream: open harakiri episodes are settled.
 func (s *Stream) Close(emit func(*Record)) {
 	s.eventMS = 0
+	s.rec.Reset() // its slices alias a line the caller may have reused
 	for i := range s.episodes {
 		s.closeEpisode(&s.episodes[i], emit)
 	}

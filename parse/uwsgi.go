@@ -30,6 +30,9 @@ func ParseUWSGIRequest(line []byte, r *Record) (ok bool, err error) {
 	if end < 0 {
 		return true, BadShape
 	}
+	// The date is when the request started (core/logging.c logs
+	// wsgi_req->start_of_request).
+	r.StartText, r.StartLayout = rest[:end], TimeCtime
 	rest = rest[end+1:]
 	if len(rest) == 0 || rest[0] != ' ' {
 		return true, BadShape
