@@ -24,15 +24,17 @@ const restSegment = "/:rest"
 
 // Normalize appends the route of uri to dst and returns it. It
 //   - drops the query string and fragment, and the scheme and host of an absolute URI;
-//   - merges repeated slashes;
-//   - replaces each id-like segment (see IsID) with ":id", and each segment
-//     holding a byte outside [A-Za-z0-9._-] with ":id" too (such segments are
-//     data, and could not be a tag);
+//   - merges repeated slashes and keeps a trailing one;
+//   - writes each segment by its class (see IsID): a word or a version as it
+//     is, an id as ":id", a file name with the ids in its name written "hash"
+//     (main.e13041a6.js → main.hash.js, logo@2x.png → logo_2x.png);
 //   - keeps segments of the form ":name" (placeholders), so that Normalize is idempotent;
 //   - cuts a route longer than MaxLen at a segment boundary, ending it with "/:rest".
 //
-// A URI that is not a path gives Other; an empty one, "/". Normalize does not allocate
-// when dst has room.
+// Every segment of the result is a ":name" placeholder or a run of
+// [A-Za-z0-9._-], so the route is a valid Datadog tag value that cannot carry
+// DogStatsD syntax. A URI that is not a path gives Other; an empty one, "/".
+// Normalize does not allocate when dst has room.
 func Normalize(dst, uri []byte) []byte {
 	start := len(dst)
 	if i := bytes.IndexByte(uri, '?'); i >= 0 {
@@ -72,34 +74,73 @@ func Normalize(dst, uri []byte) []byte {
 		end, all := scan(uri, i, &cnt)
 		seg := uri[i:end]
 		i = end
-		out := seg
-		if seg[0] == ':' {
-			if !isPlaceholder(seg) {
-				out = placeholderBytes
-			}
-		} else if id, unsafe := decide(seg, &cnt, all); id || unsafe {
-			out = placeholderBytes
-		}
+		mark := len(dst)
+		dst = append(dst, '/')
+		dst = appendSegment(dst, seg, &cnt, all)
 		// Every segment but the last must leave room for "/:rest".
 		room := MaxLen - len(restSegment)
 		if i == len(uri) {
 			room = MaxLen
 		}
-		if len(dst)-start+1+len(out) > room {
-			return append(dst, restSegment...)
+		if len(dst)-start > room {
+			return append(dst[:mark], restSegment...)
 		}
-		dst = append(dst, '/')
-		dst = append(dst, out...)
 	}
 	return dst
 }
 
-var placeholderBytes = []byte(Placeholder)
+var (
+	placeholderBytes = []byte(Placeholder)
+	fileHash         = []byte("hash") // what an id inside a file name is written as
+)
 
-// tagSafe accepts the bytes a route segment may keep as they are.
+// appendSegment appends the normalized form of one non-empty path segment
+// whose bytes scan counted.
+func appendSegment(dst, seg []byte, cnt *classCounts, all uint16) []byte {
+	if seg[0] == ':' {
+		if isPlaceholder(seg) {
+			return append(dst, seg...)
+		}
+		return append(dst, placeholderBytes...)
+	}
+	switch c, dot := classify(seg, cnt, all); c {
+	case classID:
+		return append(dst, placeholderBytes...)
+	case classFile:
+		return appendFile(dst, seg, dot, cnt, all)
+	}
+	return append(dst, seg...)
+}
+
+// appendFile appends the file name seg, whose extension starts at dot.
+func appendFile(dst, seg []byte, dot int, cnt *classCounts, all uint16) []byte {
+	var f fileName
+	if f.classify(seg, dot, cnt, all) == classID {
+		return append(dst, placeholderBytes...)
+	}
+	return f.appendTo(dst, seg)
+}
+
+// isPlaceholder accepts ":name" with name in [a-z0-9_], starting with a letter or '_'.
+func isPlaceholder(seg []byte) bool {
+	if len(seg) < 2 || len(seg) > 32 || seg[0] != ':' {
+		return false
+	}
+	if c := seg[1]; !(c >= 'a' && c <= 'z' || c == '_') {
+		return false
+	}
+	for _, c := range seg[2:] {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// tagSafe accepts the bytes a route segment may keep as they are: [A-Za-z0-9._-].
 func tagSafe(seg []byte) bool {
 	for _, c := range seg {
-		if byteClass[c] >= clUnsafe {
+		if byteClass[c] >= clAt {
 			return false
 		}
 	}
@@ -115,9 +156,22 @@ const (
 	clUpper         // G-Z
 	clSep           // _ -
 	clDot           // .
-	clUnsafe        // anything a tag value cannot keep
+	clAt            // @ ~: kept in file names (logo@2x.png, vendors~main.js), written '_'
+	clUnsafe        // anything else a tag value cannot keep
 	clSlash         // '/': ends a segment
 	numClasses
+)
+
+const (
+	mDigit   = 1 << clDigit
+	mLower   = 1<<clHexLow | 1<<clLower
+	mUpper   = 1<<clHexUp | 1<<clUpper
+	mHex     = 1<<clDigit | 1<<clHexLow | 1<<clHexUp
+	mSep     = 1 << clSep
+	mDot     = 1 << clDot
+	mAt      = 1 << clAt
+	mUnsafe  = 1 << clUnsafe
+	mLetters = mLower | mUpper
 )
 
 type classCounts [numClasses]int32
@@ -140,6 +194,8 @@ var byteClass = func() (t [256]uint8) {
 			t[i] = clSep
 		case c == '.':
 			t[i] = clDot
+		case c == '@' || c == '~':
+			t[i] = clAt
 		case c == '/':
 			t[i] = clSlash
 		default:
@@ -164,100 +220,13 @@ func scan(b []byte, i int, cnt *classCounts) (end int, all uint16) {
 	return i, all
 }
 
-// isPlaceholder accepts ":name" with name in [a-z0-9_], starting with a letter or '_'.
-func isPlaceholder(seg []byte) bool {
-	if len(seg) < 2 || len(seg) > 32 || seg[0] != ':' {
-		return false
-	}
-	if c := seg[1]; !(c >= 'a' && c <= 'z' || c == '_') {
-		return false
-	}
-	for _, c := range seg[2:] {
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
-
-// IsID reports whether a path segment is an identifier rather than a word:
-//   - all digits: 42, 2026;
-//   - a UUID, any case: 3f0c6a4e-8b1d-4c2a-9e7f-1a2b3c4d5e6f;
-//   - 16 or more hex digits: a SHA-1, an ObjectId (24), an MD5 (32);
-//   - 4 or more digits among letters: inv-2026-0001, ord12345, cus_9f8e7d;
-//   - a separator (_ - .) followed by a digit, with 2 or more digits: usr_42, order-17;
-//   - 20 or more bytes of [A-Za-z0-9_-] with a digit or mixed case: random tokens;
-//   - 12 or more such bytes mixing upper case, lower case and digits: cus_NffrFeUfNV2Hib.
-//
-// It keeps ordinary words and short version-like segments: me, v2, oauth2, 2fa, s3, v10.
-func IsID(seg []byte) bool {
-	var cnt classCounts
-	end, all := scan(seg, 0, &cnt)
-	if end != len(seg) {
-		return false // not one segment
-	}
-	id, _ := decide(seg, &cnt, all)
-	return id
-}
-
-// decide applies the IsID rules to a scanned segment and reports whether it
-// holds a byte a tag cannot keep.
-func decide(seg []byte, cnt *classCounts, all uint16) (id, unsafe bool) {
-	const (
-		words  = 1<<clLower | 1<<clHexLow | 1<<clSep
-		hex    = 1<<clDigit | 1<<clHexLow | 1<<clHexUp
-		notTok = 1<<clDot | 1<<clUnsafe
-	)
-	n := len(seg)
-	unsafe = all&(1<<clUnsafe) != 0
-	if all&^words == 0 && all&(1<<clLower) != 0 {
-		return false, false // a plain lower-case word: the common case
-	}
-	digits := int(cnt[clDigit])
-	lower, upper := int(cnt[clHexLow]+cnt[clLower]), int(cnt[clHexUp]+cnt[clUpper])
-	token := all&notTok == 0
-	switch {
-	case n == 0:
-		return false, false
-	case digits == n:
-		return true, unsafe
-	case n >= 16 && all&^hex == 0:
-		return true, unsafe
-	case n == 36 && cnt[clSep] == 4 && digits+lower+upper == 32 && isUUID(seg):
-		return true, unsafe
-	case digits >= 4:
-		return true, unsafe
-	case digits >= 2 && all&(1<<clSep|1<<clDot) != 0 && sepDigit(seg):
-		return true, unsafe
-	case token && n >= 20 && (digits > 0 || upper >= 2 && lower >= 2):
-		return true, unsafe
-	case token && n >= 12 && digits > 0 && upper >= 2 && lower >= 2:
-		return true, unsafe
-	}
-	return false, unsafe
-}
-
-// sepDigit reports a separator followed by a digit: usr_42, order-17.
-func sepDigit(seg []byte) bool {
-	for i := 1; i < len(seg); i++ {
-		if c := seg[i]; c >= '0' && c <= '9' {
-			if p := seg[i-1]; p == '_' || p == '-' || p == '.' {
-				return true
-			}
-		}
-	}
-	return false
-}
-
+// isUUID reports an RFC 9562 textual UUID, 8-4-4-4-12 hex digits in any case.
 func isUUID(s []byte) bool {
-	if s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
 		return false
 	}
 	for i, c := range s {
 		if i == 8 || i == 13 || i == 18 || i == 23 {
-			if c != '-' {
-				return false
-			}
 			continue
 		}
 		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {

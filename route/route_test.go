@@ -39,6 +39,21 @@ func TestNormalize(t *testing.T) {
 		{"https://api.example.com", "/"},
 		{"*", Other},
 		{"example.com:443", Other},
+		{"/orders/ORD-AB12", "/orders/:id"},
+		{"/invoices/INV-XY7/pdf", "/invoices/:id/pdf"},
+		{"/skus/SKU-Q9/stock", "/skus/:id/stock"},
+		{"/browse/PROJ-123", "/browse/:id"},
+		{"/static/js/main.e13041a6.js", "/static/js/main.hash.js"},
+		{"/static/css/app-3f2a9c1d.css?v=2", "/static/css/app-hash.css"},
+		{"/favicon-16x16.png", "/favicon-16x16.png"},
+		{"/apple-touch-icon-180x180.png", "/apple-touch-icon-180x180.png"},
+		{"/img/logo@2x.png", "/img/logo_2x.png"},
+		{"/users/jane.doe@example.com/avatar", "/users/:id/avatar"},
+		{"/uploads/f81d4fae-7dec-11d0-a765-00a0c91e6bf6.jpg", "/uploads/:id"},
+		{"/admin/api/2024-01/orders/450789469.json", "/admin/api/:id/orders/:id"},
+		{"/blog/top-10-tips", "/blog/top-10-tips"},
+		{"/v1/customers/cus_NffrFeUfNV2Hib", "/v1/customers/:id"},
+		{"/static/js/main.hash.chunk.js", "/static/js/main.hash.chunk.js"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
@@ -65,8 +80,25 @@ func TestNormalizeLong(t *testing.T) {
 	}
 }
 
+// TestNormalizeCutFile cuts routes whose last segment is a file name written
+// longer than it came (7.min.js → hash.min.js), at every length around MaxLen.
+func TestNormalizeCutFile(t *testing.T) {
+	for pad := 120; pad <= MaxLen+10; pad++ {
+		in := "/" + strings.Repeat("a", pad) + "/7.min.js"
+		got := string(Normalize(nil, []byte(in)))
+		checkTagSafe(t, got)
+		if !strings.HasSuffix(got, "/hash.min.js") && !strings.HasSuffix(got, restSegment) {
+			t.Errorf("Normalize(%d-byte path) = %q", len(in), got)
+		}
+		if again := string(Normalize(nil, []byte(got))); again != got {
+			t.Errorf("not idempotent: %q -> %q", got, again)
+		}
+	}
+}
+
 // checkTagSafe asserts a route is a valid Datadog tag value that cannot
-// carry DogStatsD syntax.
+// carry DogStatsD syntax: a special route, or a path whose every segment is
+// a ":name" placeholder or a run of [A-Za-z0-9._-].
 func checkTagSafe(t testing.TB, route string) {
 	t.Helper()
 	if route == "" || len(route) > MaxLen {
@@ -78,21 +110,49 @@ func checkTagSafe(t testing.TB, route string) {
 			t.Errorf("route %q holds byte %q", route, c)
 		}
 	}
+	if route == Other || route == Unknown || route == Overflow {
+		return
+	}
+	if route[0] != '/' {
+		t.Errorf("route %q does not start with '/'", route)
+		return
+	}
+	segs := strings.Split(route[1:], "/")
+	for i, seg := range segs {
+		switch {
+		case seg == "":
+			if i != len(segs)-1 || len(segs) == 1 && route != "/" {
+				t.Errorf("route %q has an empty segment", route)
+			}
+		case seg[0] == ':':
+			if !isPlaceholder([]byte(seg)) {
+				t.Errorf("route %q: segment %q is not a placeholder", route, seg)
+			}
+		case !tagSafe([]byte(seg)):
+			t.Errorf("route %q: segment %q holds a byte outside [A-Za-z0-9._-]", route, seg)
+		}
+	}
 }
 
 func TestIsIDKeepsWords(t *testing.T) {
-	for _, w := range []string{"me", "v2", "oauth2", "2fa", "s3", "h264", "sha256", "upload-url", "page-2", "export", "openid-configuration"} {
+	for _, w := range []string{"me", "v2", "oauth2", "2fa", "s3", "h264", "sha256", "upload-url", "page-2", "export", "openid-configuration", "app.css", "favicon-16x16.png"} {
 		if IsID([]byte(w)) {
 			t.Errorf("IsID(%q) = true", w)
+		}
+	}
+	for _, w := range []string{"", ":id", "a/42", "usr_42/x"} {
+		if IsID([]byte(w)) {
+			t.Errorf("IsID(%q) = true: not one raw segment", w)
 		}
 	}
 }
 
 func TestNormalizeNoAllocs(t *testing.T) {
 	buf := make([]byte, 0, 256)
-	in := []byte("/api/v2/reports/3f0c6a4e-8b1d-4c2a-9e7f-1a2b3c4d5e6f/export?page=2")
-	if n := testing.AllocsPerRun(100, func() { buf = Normalize(buf[:0], in) }); n != 0 {
-		t.Errorf("Normalize allocates %v times", n)
+	for _, in := range benchPaths {
+		if n := testing.AllocsPerRun(100, func() { buf = Normalize(buf[:0], in) }); n != 0 {
+			t.Errorf("Normalize(%q) allocates %v times", in, n)
+		}
 	}
 }
 
@@ -177,15 +237,27 @@ func TestLimiter(t *testing.T) {
 	}
 }
 
+// FuzzNormalize holds Normalize to its invariants on any input: a valid
+// tag value made of placeholders and [A-Za-z0-9._-] segments, idempotent,
+// and, for a single raw segment, ":id" exactly when IsID says so.
 func FuzzNormalize(f *testing.F) {
-	for _, s := range []string{"/invoices/42/pdf?x", "/:id", "//", "http://h/x", "/" + strings.Repeat("ab/", 100), "/\xff\x00|#,\n"} {
+	for _, s := range []string{"/invoices/42/pdf?x", "/:id", "//", "http://h/x", "/" + strings.Repeat("ab/", 100), "/\xff\x00|#,\n",
+		"/a-b1.c@2x.png", "/x-Ab1-3f2a9c1d.js", "/1.0.3f2a9c1d.js", "/v1.2.3-rc.1", "/a~b@c.svg"} {
 		f.Add([]byte(s))
+	}
+	for _, c := range readSegmentTable(f) {
+		f.Add([]byte("/" + c.seg))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		got := Normalize(nil, in)
 		checkTagSafe(t, string(got))
 		if again := Normalize(nil, got); string(again) != string(got) {
 			t.Errorf("not idempotent: %q -> %q -> %q", in, got, again)
+		}
+		if len(in) > 1 && in[0] == '/' && in[1] != ':' && !strings.ContainsAny(string(in[1:]), "/?#") && len(in) <= MaxLen/2 {
+			if isID := IsID(in[1:]); isID != (string(got) == "/"+Placeholder) {
+				t.Errorf("IsID(%q) = %v but Normalize gives %q", in[1:], isID, got)
+			}
 		}
 	})
 }
@@ -201,6 +273,38 @@ func BenchmarkNormalize(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		for _, p := range paths {
+			buf = Normalize(buf[:0], p)
+		}
+	}
+}
+
+// benchPaths mixes the shapes of a real access log: ids of every family,
+// hashed bundler output, site files and plain words.
+var benchPaths = [][]byte{
+	[]byte("/api/v2/reports/3f0c6a4e-8b1d-4c2a-9e7f-1a2b3c4d5e6f/export?page=2"),
+	[]byte("/v1/customers/cus_NffrFeUfNV2Hib/payment_methods"),
+	[]byte("/repos/kubernetes/kubernetes/pulls/1347/commits"),
+	[]byte("/static/js/main.8f3a2c1d.chunk.js"),
+	[]byte("/assets/index-BQ6iFkPz.js"),
+	[]byte("/favicon-32x32.png"),
+	[]byte("/orders/ORD-AB12/items"),
+	[]byte("/watch/dQw4w9WgXcQ"),
+	[]byte("/blog/2026-11-22/top-10-tips"),
+	[]byte("/en-US/products/iphone-15-pro"),
+	[]byte("/images/logo@2x.png"),
+	[]byte("/admin/api/2024-01/orders/450789469.json"),
+}
+
+func BenchmarkNormalizeMix(b *testing.B) {
+	buf := make([]byte, 0, 256)
+	n := 0
+	for _, p := range benchPaths {
+		n += len(p)
+	}
+	b.SetBytes(int64(n))
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, p := range benchPaths {
 			buf = Normalize(buf[:0], p)
 		}
 	}
