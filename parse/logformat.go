@@ -9,34 +9,34 @@ import (
 type formatVar uint8
 
 const (
-	varSkip           formatVar = iota // a variable we do not read: free text
-	varSkipInt                         // a variable we do not read whose value is a number or "-" (sizes)
-	varClientAddr                      // $remote_addr, %h, %(addr), %(h)s
-	varRequestLine                     // $request, %r, %(r)s
-	varMethod                          // $request_method, %m, %(method), %(m)s
-	varURI                             // $request_uri, %(uri): the request target with its query
-	varPath                            // $uri, %U, %(U)s: the path only
-	varStatus                          // $status, %>s, %(status), %(s)s
-	varStatusOriginal                  // Apache %s / %<s: the status before internal redirects
-	varDuration                        // request duration, in unitUS microseconds per unit
-	varUpstreamStatus                  // $upstream_status list
-	varUpstreamTime                    // $upstream_response_time list, seconds
-	varUpstreamConnect                 // $upstream_connect_time list
-	varUpstreamHeader                  // $upstream_header_time list
-	varRequestID                       // $request_id, X-Request-Id headers
-	varOperation                       // an X-Apollo-Operation-Name header
-	varBody                            // $request_body
-	varPID                             // $pid, %P, %(pid)
-	varPIDAngle                        // gunicorn %(p)s: "<4242>"
-	varWorker                          // uWSGI %(wid)
-	varUserAgent                       // the User-Agent header
-	varTimeCLF                         // $time_local, %t, %(ltime), %(t)s: [22/Nov/2026:22:42:10 +0000], brackets optional
-	varTimeISO                         // $time_iso8601
-	varTimeEpoch                       // uWSGI %(time): request start, epoch seconds
-	varTimeCtime                       // uWSGI %(ctime)
-	varEndTime                         // nginx $msec: epoch seconds with ms, when the line was logged
-	varStartText                       // another rendering of the request start (Apache %{fmt}t)
-	varConnStatus                      // Apache %X: X aborted, + keep-alive, - closed
+	varSkip            formatVar = iota // a variable we do not read: free text
+	varSkipInt                          // a variable we do not read whose value is a number or "-" (sizes)
+	varClientAddr                       // $remote_addr, %h, %(addr), %(h)s
+	varRequestLine                      // $request, %r, %(r)s
+	varMethod                           // $request_method, %m, %(method), %(m)s
+	varURI                              // $request_uri, %(uri): the request target with its query
+	varPath                             // $uri, %U, %(U)s: the path only
+	varStatus                           // $status, %>s, %(status), %(s)s
+	varStatusOriginal                   // Apache %s / %<s: the status before internal redirects
+	varDuration                         // request duration, in unitUS microseconds per unit
+	varUpstreamStatus                   // $upstream_status list
+	varUpstreamTime                     // $upstream_response_time list, seconds
+	varUpstreamConnect                  // $upstream_connect_time list
+	varUpstreamHeader                   // $upstream_header_time list
+	varRequestID                        // $request_id, X-Request-Id headers
+	varOperation                        // an X-Apollo-Operation-Name header
+	varBody                             // $request_body
+	varPID                              // $pid, %P, %(pid)
+	varPIDAngle                         // gunicorn %(p)s: "<4242>"
+	varWorker                           // uWSGI %(wid)
+	varUserAgent                        // the User-Agent header
+	varTimeCLF                          // $time_local, %t, %(ltime), %(t)s: [22/Nov/2026:22:42:10 +0000], brackets optional
+	varTimeISO                          // $time_iso8601
+	varTimeEpoch                        // uWSGI %(time): request start, epoch seconds
+	varTimeCtime                        // uWSGI %(ctime)
+	varEndTime                          // nginx $msec: epoch seconds with ms, when the line was logged
+	varStartText                        // another rendering of the request start (Apache %{fmt}t)
+	varConnStatus                       // Apache %X: X aborted, + keep-alive, - closed
 )
 
 // escaping says how a server writes bytes of a value that could be taken
