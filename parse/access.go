@@ -53,11 +53,11 @@ const (
 	OutcomeUpstreamFailure               // the proxy could not get a response: refused, reset, no targets (502, 503)
 )
 
-var outcomeNames2 = [...]string{"unknown", "served", "timeout", "client_abort", "upstream_failure"}
+var accessOutcomeNames = [...]string{"unknown", "served", "timeout", "client_abort", "upstream_failure"}
 
 func (o AccessOutcome) String() string {
-	if int(o) < len(outcomeNames2) {
-		return outcomeNames2[o]
+	if int(o) < len(accessOutcomeNames) {
+		return accessOutcomeNames[o]
 	}
 	return "unknown"
 }
