@@ -8,7 +8,7 @@ import "bytes"
 // LogFormat "%h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-Agent}i\" %D",
 // testdata/captures/formats/apache-access-D.log):
 //
-//	127.0.0.1 - - [01/Dec/2026:06:54:27 +0000] "GET /slow/9 HTTP/1.1" 502 563 "-" "slowroutes-formats/1.0" 1001554
+//	127.0.0.1 - - [01/Dec/2026:07:23:53 +0000] "GET /slow/9 HTTP/1.1" 502 563 "-" "slowroutes-formats/1.0" 1001445
 //
 // Apache writes '"' and '\' inside %r and %i as \" and \\ ("GET
 // /search?q=\"refund\" HTTP/1.1"), unlike nginx's \x22. %t is when the
@@ -126,8 +126,8 @@ type ApacheErrorEvent struct {
 // e.g. the two lines mod_proxy_http writes for one backend timeout (Apache
 // 2.4.71, ProxyTimeout 1, testdata/captures/formats/apache-error.log):
 //
-//	[Tue Dec 01 06:54:28.973107 2026] [proxy_http:error] [pid 18172:tid 18178] (70007)The timeout specified has expired: [client 127.0.0.1:53934] AH01102: error reading status line from remote server 127.0.0.1:60209
-//	[Tue Dec 01 06:54:28.973157 2026] [proxy:error] [pid 18172:tid 18178] [client 127.0.0.1:53934] AH00898: Error reading from remote server returned by /slow/9
+//	[Tue Dec 01 07:23:54.728669 2026] [proxy_http:error] [pid 30653:tid 30707] (70007)The timeout specified has expired: [client 127.0.0.1:55020] AH01102: error reading status line from remote server 127.0.0.1:37183
+//	[Tue Dec 01 07:23:54.728717 2026] [proxy:error] [pid 30653:tid 30707] [client 127.0.0.1:55020] AH00898: Error reading from remote server returned by /slow/9
 //
 // Only the second names the request, by its path alone (no method, no query
 // string); ApacheProxyErrors pairs them. ev aliases line.

@@ -43,8 +43,8 @@ func timingKeyOf(k []byte) timingKey {
 // after nginx's combined format, by name and without configuration, e.g.
 // (nginx 1.22.1, testdata/captures/formats/nginx-perf.log and nginx-perf-named.log):
 //
-//	rt=0.000 uct="-, 0.000" uht="-, 0.000" urt="0.000, 0.000"
-//	request_time=0.001 upstream_response_time=0.000, 0.001 us=502, 200
+//	rt=0.001 uct="-, 0.000" uht="-, 0.000" urt="0.000, 0.000"
+//	request_time=0.001 upstream_response_time=0.000, 0.000 us=502, 200
 //
 // rest is what follows the user agent's closing quote. Keys: rt,
 // request_time, duration (seconds); msecs (ms); micros (µs); urt,
@@ -185,7 +185,7 @@ func skipWord(b []byte) []byte {
 // timing fields (ParseTimingFields), e.g. (nginx 1.22.1,
 // testdata/captures/formats/nginx-perf.log):
 //
-//	127.0.0.1 - - [01/Dec/2026:06:54:23 +0000] "GET /slow/7 HTTP/1.1" 504 167 "-" "slowroutes-formats/1.0" rt=1.002 uct="0.000" uht="-" urt="1.001"
+//	127.0.0.1 - - [01/Dec/2026:07:23:50 +0000] "GET /slow/7 HTTP/1.1" 504 167 "-" "slowroutes-formats/1.0" rt=1.000 uct="0.000" uht="-" urt="1.000"
 //
 // The record and a alias line; a.Server is nginx, a.Outcome its reading of
 // the status. ok and err are ParseCombined's.

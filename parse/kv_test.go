@@ -20,13 +20,16 @@ func TestParseTimingFields(t *testing.T) {
 		want       want
 	}{
 		// real: nginx 1.22.1, testdata/captures/formats/nginx-perf.log
-		{"perf", ` rt=0.000 uct="-, 0.000" uht="-, 0.000" urt="0.000, 0.000"`,
-			want{n: 4, hasDur: true, attempts: 2, hasUp: true, hasConn: true, hasHdr: true}},
-		{"perf 504", ` rt=1.002 uct="0.000" uht="-" urt="1.001"`,
-			want{n: 4, dur: 1002000, hasDur: true, attempts: 1, upTime: 1001000, upTotal: 1001000, hasUp: true, hasConn: true}},
+		{"perf", ` rt=0.001 uct="-, 0.000" uht="-, 0.000" urt="0.000, 0.000"`,
+			want{n: 4, dur: 1000, hasDur: true, attempts: 2, hasUp: true, hasConn: true, hasHdr: true}},
+		{"perf 504", ` rt=1.000 uct="0.000" uht="-" urt="1.000"`,
+			want{n: 4, dur: 1000000, hasDur: true, attempts: 1, upTime: 1000000, upTotal: 1000000, hasUp: true, hasConn: true}},
 		// real: nginx-perf-named.log
-		{"named list", ` request_time=0.001 upstream_response_time=0.000, 0.001 us=502, 200`,
-			want{n: 3, dur: 1000, hasDur: true, upStatus: 502, upLast: 200, attempts: 2, upTotal: 1000, hasUp: true}},
+		{"named list", ` request_time=0.001 upstream_response_time=0.000, 0.000 us=502, 200`,
+			want{n: 3, dur: 1000, hasDur: true, upStatus: 502, upLast: 200, attempts: 2, hasUp: true}},
+		// hand-written: an unquoted list whose times differ
+		{"named list sum", ` request_time=0.013 upstream_response_time=0.000, 0.012 us=502, 200`,
+			want{n: 3, dur: 13000, hasDur: true, upStatus: 502, upLast: 200, attempts: 2, upTotal: 12000, hasUp: true}},
 		{"named 499", ` request_time=0.301 upstream_response_time=0.300 us=-`,
 			want{n: 3, dur: 301000, hasDur: true, attempts: 1, upTime: 300000, upTotal: 300000, hasUp: true}},
 		// hand-written edge cases

@@ -128,10 +128,10 @@ func (f *LogFormat) String() string { return f.format }
 //
 // wrote (testdata/captures/formats/uwsgi.log; uWSGI escapes nothing):
 //
-//	127.0.0.1 - - [01/Dec/2026:06:54:21 +0000] "GET /search?q="refund" HTTP/1.1" 200 87 "-" "odd "agent" \ 1.0" 1000 1000692 pid=18059 wid=2 rid=eca3a69d17622315cd69d736e6f9905c
+//	127.0.0.1 - - [01/Dec/2026:07:23:48 +0000] "GET /search?q="refund" HTTP/1.1" 200 87 "-" "odd "agent" \ 1.0" 500 500535 pid=30712 wid=1 rid=c4146385806afc38b2b3a97781a86f86
 //
 // which the compiled format reads as GET /search?q="refund", status 200,
-// 1000692 µs (micros wins over msecs), pid 18059, worker 2, that request id.
+// 500535 µs (micros wins over msecs), pid 30712, worker 1, that request id.
 func CompileLogFormat(server, format string) (*LogFormat, error) {
 	var (
 		toks []formatToken
