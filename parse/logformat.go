@@ -106,6 +106,8 @@ type LogFormat struct {
 	prefix []byte
 	fields []formatField
 	format string
+	// The one field of roleTime, roleDuration, when there is one only.
+	timeField, durField uint8
 }
 
 // Server returns the server whose format f was compiled from.
@@ -205,10 +207,6 @@ func (f *LogFormat) build(toks []formatToken) error {
 			}
 		}
 		fd.role = roleOf(fd.v)
-		switch fd.role {
-		case roleRequestID, roleOperation, roleTime, roleDuration:
-			fd.special = true
-		}
 		switch {
 		case fd.last:
 			fd.step = stepSuffix
@@ -227,6 +225,28 @@ func (f *LogFormat) build(toks []formatToken) error {
 	}
 	if len(f.fields) == 0 {
 		return fmt.Errorf("position 0: no variables")
+	}
+	// A role that several fields fill needs set to choose (the first id,
+	// the finest duration, the CLF time over an epoch); an operation name
+	// must be valid. Any other value is noted as it is.
+	var count [numRoles]int
+	for i := range f.fields {
+		count[f.fields[i].role]++
+	}
+	for i := range f.fields {
+		fd := &f.fields[i]
+		switch {
+		case fd.role == roleOperation:
+			fd.special = true
+		case fd.role == roleRequestID || fd.role == roleTime || fd.role == roleDuration:
+			fd.special = count[fd.role] > 1
+			if !fd.special && fd.role == roleTime {
+				f.timeField = uint8(i + 1)
+			}
+			if !fd.special && fd.role == roleDuration {
+				f.durField = uint8(i + 1)
+			}
+		}
 	}
 	return nil
 }

@@ -97,7 +97,7 @@ func (sp *lineSpans) set(line []byte, f *LogFormat, i, s, e int) {
 	bit := uint32(1) << fd.role
 	switch fd.role {
 	case roleRequestID:
-		if sp.has&bit != 0 || isMissing(line[s:e]) {
+		if sp.has&bit != 0 && !isMissing(line[sp.at[roleRequestID].s:sp.at[roleRequestID].e]) {
 			return // the first id logged wins
 		}
 	case roleOperation:
@@ -111,7 +111,7 @@ func (sp *lineSpans) set(line []byte, f *LogFormat, i, s, e int) {
 		}
 		sp.timeField = uint8(i + 1)
 	case roleDuration:
-		if sp.has&bit != 0 && fd.rank <= f.fields[sp.durField-1].rank || isMissing(line[s:e]) {
+		if isMissing(line[s:e]) || sp.has&bit != 0 && fd.rank <= f.fields[sp.durField-1].rank {
 			return
 		}
 		sp.durField = uint8(i + 1)
@@ -158,9 +158,15 @@ func (f *LogFormat) commit(line []byte, sp *lineSpans, r *Record, a *AccessField
 	}
 	if !statusOK || isMissing(uri) {
 		if a != nil {
-			*a = AccessFields{Server: f.server}
+			a.Server = f.server
 		}
 		return nil // fits the format, but names no finished request
+	}
+	if sp.durField == 0 && f.durField > 0 && sp.has&(1<<roleDuration) != 0 && !isMissing(sp.get(line, roleDuration)) {
+		sp.durField = f.durField
+	}
+	if sp.timeField == 0 && sp.has&(1<<roleTime) != 0 {
+		sp.timeField = f.timeField
 	}
 	if status < 100 || status > 999 {
 		return errMalformed("logformat: status out of range")
@@ -179,11 +185,22 @@ func (f *LogFormat) commit(line []byte, sp *lineSpans, r *Record, a *AccessField
 		}
 	}
 	r.Kind, r.Source, r.Status, r.Method, r.URI = KindRequest, f.server.source(), status, method, uri
-	r.DurationUS, r.HasDuration = durUS, sp.durField > 0
+	if sp.durField > 0 {
+		r.DurationUS, r.HasDuration = durUS, true
+	}
+	if sp.timeField > 0 {
+		r.TimeText, r.TimeLayout = f.timeOf(line, sp)
+	}
+	const rare = 1<<roleBody | 1<<roleOperation | 1<<rolePID | 1<<roleWorker
+	if sp.has&rare == 0 {
+		return nil
+	}
 	if b := sp.get(line, roleBody); !isMissing(b) {
 		r.Body = b
 	}
-	r.Operation = sp.get(line, roleOperation)
+	if v := sp.get(line, roleOperation); v != nil {
+		r.Operation = v
+	}
 	if v := sp.get(line, rolePID); len(v) > 2 && v[0] == '<' {
 		r.PID, _ = atoi(v[1 : len(v)-1]) // gunicorn %(p)s
 	} else if v != nil {
@@ -192,19 +209,19 @@ func (f *LogFormat) commit(line []byte, sp *lineSpans, r *Record, a *AccessField
 	if v := sp.get(line, roleWorker); v != nil {
 		r.Worker, _ = atoi(v)
 	}
-	if sp.timeField > 0 {
-		r.TimeText, r.TimeLayout = f.timeOf(line, sp)
-	}
 	return nil
 }
 
-// commitAccess fills a. Field by field: assigning a whole AccessFields
-// literal copies it through a temporary, which costs more than the parse.
+// commitAccess fills the fields of a the line carries.
 func (f *LogFormat) commitAccess(line []byte, sp *lineSpans, status int, a *AccessFields) error {
-	*a = AccessFields{}
 	a.Server, a.Outcome = f.server, ProxyOutcome(f.server, status)
 	a.ClientAddr, a.UserAgent = sp.get(line, roleAddr), sp.get(line, roleAgent)
-	a.RequestID, a.EndTime, a.StartTime = sp.get(line, roleRequestID), sp.get(line, roleEnd), sp.get(line, roleStart)
+	if v := sp.get(line, roleRequestID); !isMissing(v) {
+		a.RequestID = v
+	}
+	if sp.has&(1<<roleEnd|1<<roleStart) != 0 {
+		a.EndTime, a.StartTime = sp.get(line, roleEnd), sp.get(line, roleStart)
+	}
 	if v := sp.get(line, roleConn); len(v) == 1 && v[0] == 'X' {
 		a.Outcome = OutcomeClientAbort // Apache %X: aborted before the response completed
 	}

@@ -5,8 +5,10 @@ import "bytes"
 // Parse reads a line written in format f. ok is false when the line does not
 // fit the format; err is set when it fits the format's literals but a value
 // is not what its variable holds (a status that is not a number, a broken
-// request line). The record and a alias line; they are written only when ok.
-// a may be nil when only the record is wanted.
+// request line). The record and a alias line; they are written only when ok,
+// and, as by the other parsers of this package, only the fields the line
+// carries: reset them between lines. a may be nil when only the record is
+// wanted.
 //
 // Each value ends at the first occurrence of the literal after it, with
 // three exceptions: a quote written \" (nginx escape=json, Apache,
