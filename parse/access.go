@@ -201,7 +201,7 @@ func isMissing(v []byte) bool { return len(v) == 0 || len(v) == 1 && v[0] == '-'
 // undone (ngx_http_log_escape: bytes < 0x20, '"', '\\', 0x7F and >= 0x80 are
 // written as \xHH, upper-case hex), e.g. a logged $request_body
 //
-//	{\x22operationName\x22:\x22GetInvoice\x22,\x22variables\x22:{\x22id\x22:\x2242\x22}}
+//	{\x22operationName\x22:\x22GetInvoice\x22,\x22query\x22:\x22query GetInvoice($id: ID!) { invoice(id: $id) { id total } }\x22,\x22variables\x22:{\x22id\x22:\x2242\x22}}
 //
 // (nginx 1.22.1, testdata/captures/formats/nginx-body.log) becomes the JSON
 // the client sent. Anything that is not a well-formed \xHH is copied as it is.
