@@ -1,0 +1,233 @@
+package parse
+
+import "bytes"
+
+// AccessServer names the server that wrote an access or error line read by
+// the user-format, Traefik, Apache and ALB parsers. Record.Source knows only
+// uWSGI, nginx, gunicorn and apps; these parsers set Record.Source to the
+// nearest of those (SourceNginx for every proxy) and say here who it was.
+type AccessServer uint8
+
+const (
+	ServerUnknown AccessServer = iota
+	ServerNginx
+	ServerUWSGI
+	ServerGunicorn
+	ServerApache
+	ServerTraefik
+	ServerALB
+	NumAccessServers
+)
+
+var accessServerNames = [NumAccessServers]string{"unknown", "nginx", "uwsgi", "gunicorn", "apache", "traefik", "alb"}
+
+func (s AccessServer) String() string {
+	if s < NumAccessServers {
+		return accessServerNames[s]
+	}
+	return "unknown"
+}
+
+// source is the Record.Source that stands for s until Source has values of its own.
+func (s AccessServer) source() Source {
+	switch s {
+	case ServerUWSGI:
+		return SourceUWSGI
+	case ServerGunicorn:
+		return SourceGunicorn
+	}
+	return SourceNginx
+}
+
+// AccessOutcome is what the server that wrote the line says became of the
+// request, in its own terms: a 504 of nginx, Traefik or an ALB is its
+// upstream timeout, while Apache's mod_proxy_http answers a backend timeout
+// with 502 and only its error log says it was a timeout.
+type AccessOutcome uint8
+
+const (
+	OutcomeUnknown         AccessOutcome = iota
+	OutcomeServed                        // a response the upstream (or the server itself) produced
+	OutcomeTimeout                       // the proxy gave up waiting for the upstream
+	OutcomeClientAbort                   // the client went away first (nginx/Traefik 499, ALB 460, Apache %X "X")
+	OutcomeUpstreamFailure               // the proxy could not get a response: refused, reset, no targets (502, 503)
+)
+
+var accessOutcomeNames = [...]string{"unknown", "served", "timeout", "client_abort", "upstream_failure"}
+
+func (o AccessOutcome) String() string {
+	if int(o) < len(accessOutcomeNames) {
+		return accessOutcomeNames[o]
+	}
+	return "unknown"
+}
+
+// AccessFields holds what access-log formats carry beyond Record: filled
+// alongside a Record by the parsers of this family. Its slices alias the line.
+type AccessFields struct {
+	Server  AccessServer
+	Outcome AccessOutcome
+
+	RequestID  []byte // nginx $request_id, an X-Request-Id header, Traefik/ALB trace id
+	ClientAddr []byte // first field of the line: an address, or a whole X-Forwarded-For list (Traefik)
+	UserAgent  []byte // as logged (still escaped)
+
+	// Upstream attempts: nginx $upstream_status / $upstream_*_time lists
+	// ("502, 200", "0.000, 0.012", groups joined by " : "), Traefik
+	// OriginStatus/OriginDuration, ALB target_status_code/target_processing_time.
+	UpstreamStatus     int   // first attempt, 0 when none
+	UpstreamStatusLast int   // last attempt: the one whose answer the client got
+	UpstreamAttempts   int   // values in the status list (or time list when no status was logged)
+	UpstreamTimeUS     int64 // first attempt's response time
+	UpstreamTotalUS    int64 // sum over attempts
+	HasUpstreamTime    bool
+	UpstreamConnectUS  int64 // first attempt
+	HasUpstreamConnect bool
+	UpstreamHeaderUS   int64 // first attempt
+	HasUpstreamHeader  bool
+
+	Router      []byte // Traefik RouterName
+	Service     []byte // Traefik ServiceName (or ServiceURL); ALB target group name
+	ErrorReason []byte // ALB error_reason; Apache AH code of an error-log line
+	StartTime   []byte // request start as written (uWSGI ltime, Apache %t, ALB request_creation_time, Traefik StartUTC)
+	EndTime     []byte // log or response time as written (nginx $msec, ALB time)
+}
+
+// Reset clears a for reuse.
+func (a *AccessFields) Reset() { *a = AccessFields{} }
+
+// ProxyOutcome classifies the status a proxy answered with by the meaning
+// the proxy gives it (FORMATS.md; Traefik pkg/proxy/httputil/proxy.go
+// ComputeStatusCode: net timeout → 504, context.Canceled → 499, EOF and
+// other net errors → 502; ALB: 460 client closed, 504 target timeout, 502
+// and 503 target failure / no targets). Apache's 502 is not classified as a
+// timeout here: the access line cannot tell (see ParseApacheError).
+func ProxyOutcome(server AccessServer, status int) AccessOutcome {
+	switch {
+	case status == 504 && server != ServerApache && server != ServerUWSGI && server != ServerGunicorn:
+		return OutcomeTimeout
+	case status == 499 && (server == ServerNginx || server == ServerTraefik),
+		status == 460 && server == ServerALB:
+		return OutcomeClientAbort
+	case (status == 502 || status == 503) && server != ServerUWSGI && server != ServerGunicorn:
+		return OutcomeUpstreamFailure
+	case status >= 100 && status <= 999:
+		return OutcomeServed
+	}
+	return OutcomeUnknown
+}
+
+// readStatusList reads an nginx $upstream_status value ("200", "502, 200",
+// "502 : 200", "-") into a: first and last status and the number of
+// attempts. Values that are not numbers ("-" for an attempt without a
+// response) count as attempts with status 0.
+func readStatusList(v []byte, a *AccessFields) bool {
+	if isMissing(v) {
+		return true
+	}
+	n := 0
+	for len(v) > 0 {
+		item, rest := nextListItem(v)
+		v = rest
+		if len(item) == 0 {
+			return false
+		}
+		st, ok := atoi(item)
+		if !ok {
+			if string(item) != "-" {
+				return false
+			}
+			st = 0
+		}
+		if n == 0 {
+			a.UpstreamStatus = st
+		}
+		a.UpstreamStatusLast = st
+		n++
+	}
+	a.UpstreamAttempts = n
+	return true
+}
+
+// readTimeList reads an nginx upstream time list ("0.000, 0.012 : 0.3",
+// "-, 0.000") in seconds: the first value and the sum of the numbers.
+func readTimeList(v []byte) (first, total int64, attempts int, has bool, ok bool) {
+	if isMissing(v) {
+		return 0, 0, 0, false, true
+	}
+	for len(v) > 0 {
+		item, rest := nextListItem(v)
+		v = rest
+		if len(item) == 0 {
+			return 0, 0, 0, false, false
+		}
+		us, okN := secondsToMicros(item)
+		if !okN {
+			if string(item) != "-" {
+				return 0, 0, 0, false, false
+			}
+			us = 0
+		}
+		if attempts == 0 {
+			first = us
+		}
+		if okN {
+			has = true
+			total += us
+		}
+		attempts++
+	}
+	return first, total, attempts, has, true
+}
+
+// nextListItem cuts the first item of an nginx upstream list, whose items
+// are joined by ", " (attempts) or " : " (internal redirects).
+func nextListItem(v []byte) (item, rest []byte) {
+	end := 0
+	for end < len(v) && v[end] != ',' && v[end] != ' ' && v[end] != ':' {
+		end++
+	}
+	item, rest = v[:end], v[end:]
+	for len(rest) > 0 && (rest[0] == ',' || rest[0] == ' ' || rest[0] == ':') {
+		rest = rest[1:]
+	}
+	return item, rest
+}
+
+// isMissing says whether v is a value a server writes for "none": empty or "-".
+func isMissing(v []byte) bool { return len(v) == 0 || len(v) == 1 && v[0] == '-' }
+
+// AppendNginxUnescaped appends b with nginx's default access-log escaping
+// undone (ngx_http_log_escape: bytes < 0x20, '"', '\\', 0x7F and >= 0x80 are
+// written as \xHH, upper-case hex), e.g. a logged $request_body
+//
+//	{\x22operationName\x22:\x22GetInvoice\x22,\x22query\x22:\x22query GetInvoice($id: ID!) { invoice(id: $id) { id total } }\x22,\x22variables\x22:{\x22id\x22:\x2242\x22}}
+//
+// (nginx 1.22.1, testdata/captures/formats/nginx-body.log) becomes the JSON
+// the client sent. Anything that is not a well-formed \xHH is copied as it is.
+func AppendNginxUnescaped(dst, b []byte) []byte {
+	for {
+		i := bytes.IndexByte(b, '\\')
+		if i < 0 {
+			return append(dst, b...)
+		}
+		dst = append(dst, b[:i]...)
+		if i+3 < len(b) && b[i+1] == 'x' && unhex(b[i+2]) >= 0 && unhex(b[i+3]) >= 0 {
+			dst = append(dst, byte(unhex(b[i+2])<<4|unhex(b[i+3])))
+			b = b[i+4:]
+			continue
+		}
+		dst = append(dst, '\\')
+		b = b[i+1:]
+	}
+}
+
+// HeaderOperation returns the GraphQL operation name carried by a logged
+// header value (X-Apollo-Operation-Name and the like), or nil when the value
+// is missing or not a valid name. A header nginx escaped (\xHH) is no name.
+func HeaderOperation(v []byte) []byte {
+	if isMissing(v) || !ValidOperation(v) {
+		return nil
+	}
+	return v
+}

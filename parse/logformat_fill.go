@@ -1,0 +1,286 @@
+package parse
+
+// role is where a matched value goes: matching only notes where each value
+// is (lineSpans), commit reads them once the whole line fits, so that a line
+// that does not fit leaves the record untouched.
+type role uint8
+
+const (
+	roleNone role = iota
+	roleAddr
+	roleRequest
+	roleMethod
+	roleURI
+	rolePath
+	roleStatus
+	roleStatusOrig
+	roleAgent
+	roleBody
+	roleOperation
+	roleRequestID
+	roleTime // TimeText: the field's variable says the layout
+	roleEnd
+	roleStart
+	roleUpStatus
+	roleUpTime
+	roleUpConnect
+	roleUpHeader
+	rolePID
+	roleWorker
+	roleConn
+	roleDuration // the most precise duration field
+	numRoles
+)
+
+func roleOf(v formatVar) role {
+	switch v {
+	case varClientAddr:
+		return roleAddr
+	case varRequestLine:
+		return roleRequest
+	case varMethod:
+		return roleMethod
+	case varURI:
+		return roleURI
+	case varPath:
+		return rolePath
+	case varStatus:
+		return roleStatus
+	case varStatusOriginal:
+		return roleStatusOrig
+	case varUserAgent:
+		return roleAgent
+	case varBody:
+		return roleBody
+	case varOperation:
+		return roleOperation
+	case varRequestID:
+		return roleRequestID
+	case varTimeCLF, varTimeISO, varTimeEpoch, varTimeCtime:
+		return roleTime
+	case varEndTime:
+		return roleEnd
+	case varStartText:
+		return roleStart
+	case varUpstreamStatus:
+		return roleUpStatus
+	case varUpstreamTime:
+		return roleUpTime
+	case varUpstreamConnect:
+		return roleUpConnect
+	case varUpstreamHeader:
+		return roleUpHeader
+	case varPID, varPIDAngle:
+		return rolePID
+	case varWorker:
+		return roleWorker
+	case varConnStatus:
+		return roleConn
+	case varDuration:
+		return roleDuration
+	}
+	return roleNone
+}
+
+type span struct{ s, e int32 }
+
+// lineSpans holds where the values of a matched line are, by role.
+type lineSpans struct {
+	at        [numRoles]span
+	has       uint32
+	timeField uint8 // 1 + index of the field of roleTime
+	durField  uint8 // 1 + index of the field of roleDuration
+}
+
+func (sp *lineSpans) set(line []byte, f *LogFormat, i, s, e int) {
+	fd := &f.fields[i]
+	bit := uint32(1) << fd.role
+	switch fd.role {
+	case roleRequestID:
+		if sp.has&bit != 0 && !isMissing(line[sp.at[roleRequestID].s:sp.at[roleRequestID].e]) {
+			return // the first id logged wins
+		}
+	case roleOperation:
+		if sp.has&bit != 0 || HeaderOperation(line[s:e]) == nil {
+			return
+		}
+	case roleTime:
+		// $time_local / $time_iso8601 win over uWSGI's epoch and ctime.
+		if sp.has&bit != 0 && (fd.v == varTimeEpoch || fd.v == varTimeCtime) {
+			return
+		}
+		sp.timeField = uint8(i + 1)
+	case roleDuration:
+		if isMissing(line[s:e]) || sp.has&bit != 0 && fd.rank <= f.fields[sp.durField-1].rank {
+			return
+		}
+		sp.durField = uint8(i + 1)
+	}
+	sp.at[fd.role] = span{int32(s), int32(e)}
+	sp.has |= bit
+}
+
+func (sp *lineSpans) get(line []byte, r role) []byte {
+	if sp.has&(1<<r) == 0 {
+		return nil
+	}
+	return line[sp.at[r].s:sp.at[r].e]
+}
+
+// commit turns the values of a matched line into the record. A line with a
+// status and a request target (a request line, a URI or a path) is a
+// finished request; other lines fit the format but carry no record.
+func (f *LogFormat) commit(line []byte, sp *lineSpans, r *Record, a *AccessFields) error {
+	status, statusOK := -1, false
+	if v := sp.get(line, roleStatus); v != nil {
+		status, statusOK = atoi(v)
+	} else if v := sp.get(line, roleStatusOrig); v != nil {
+		status, statusOK = atoi(v)
+	}
+	method, uri := sp.get(line, roleMethod), sp.get(line, roleURI)
+	if req := sp.get(line, roleRequest); req != nil {
+		m, u, ok := splitRequestLine(req)
+		if !ok {
+			return errMalformed("logformat: request line")
+		}
+		if method == nil {
+			method = m
+		}
+		if uri == nil {
+			uri = u
+		}
+	}
+	if uri == nil {
+		uri = sp.get(line, rolePath)
+	}
+	if isMissing(method) {
+		method = nil
+	}
+	if !statusOK || isMissing(uri) {
+		if a != nil {
+			a.Server = f.server
+		}
+		return nil // fits the format, but names no finished request
+	}
+	if sp.durField == 0 && f.durField > 0 && sp.has&(1<<roleDuration) != 0 && !isMissing(sp.get(line, roleDuration)) {
+		sp.durField = f.durField
+	}
+	if sp.timeField == 0 && sp.has&(1<<roleTime) != 0 {
+		sp.timeField = f.timeField
+	}
+	if status < 100 || status > 999 {
+		return errMalformed("logformat: status out of range")
+	}
+	var durUS int64
+	if sp.durField > 0 {
+		fd := &f.fields[sp.durField-1]
+		var ok bool
+		if durUS, ok = decimalToMicros(sp.get(line, roleDuration), fd.unitUS); !ok {
+			return errMalformed("logformat: value of " + fd.name)
+		}
+	}
+	if a != nil {
+		if err := f.commitAccess(line, sp, status, a); err != nil {
+			return err
+		}
+	}
+	r.Kind, r.Source, r.Status, r.Method, r.URI = KindRequest, f.server.source(), status, method, uri
+	if sp.durField > 0 {
+		r.DurationUS, r.HasDuration = durUS, true
+	}
+	if sp.timeField > 0 {
+		r.TimeText, r.TimeLayout = f.timeOf(line, sp)
+	}
+	const rare = 1<<roleBody | 1<<roleOperation | 1<<rolePID | 1<<roleWorker
+	if sp.has&rare == 0 {
+		return nil
+	}
+	if b := sp.get(line, roleBody); !isMissing(b) {
+		r.Body = b
+	}
+	if v := sp.get(line, roleOperation); v != nil {
+		r.Operation = v
+	}
+	if v := sp.get(line, rolePID); len(v) > 2 && v[0] == '<' {
+		r.PID, _ = atoi(v[1 : len(v)-1]) // gunicorn %(p)s
+	} else if v != nil {
+		r.PID, _ = atoi(v)
+	}
+	if v := sp.get(line, roleWorker); v != nil {
+		r.Worker, _ = atoi(v)
+	}
+	return nil
+}
+
+// commitAccess fills the fields of a the line carries.
+func (f *LogFormat) commitAccess(line []byte, sp *lineSpans, status int, a *AccessFields) error {
+	a.Server, a.Outcome = f.server, ProxyOutcome(f.server, status)
+	a.ClientAddr, a.UserAgent = sp.get(line, roleAddr), sp.get(line, roleAgent)
+	if v := sp.get(line, roleRequestID); !isMissing(v) {
+		a.RequestID = v
+	}
+	if sp.has&(1<<roleEnd|1<<roleStart) != 0 {
+		a.EndTime, a.StartTime = sp.get(line, roleEnd), sp.get(line, roleStart)
+	}
+	if v := sp.get(line, roleConn); len(v) == 1 && v[0] == 'X' {
+		a.Outcome = OutcomeClientAbort // Apache %X: aborted before the response completed
+	}
+	if a.StartTime == nil && sp.timeField > 0 {
+		// uWSGI's ltime, time and ctime and Apache's %t are when the request started.
+		if v := f.fields[sp.timeField-1].v; f.server == ServerUWSGI || f.server == ServerApache || v == varTimeEpoch || v == varTimeCtime {
+			a.StartTime, _ = f.timeOf(line, sp)
+		}
+	}
+	if sp.has&(1<<roleUpStatus|1<<roleUpTime|1<<roleUpConnect|1<<roleUpHeader) != 0 && !readUpstream(line, sp, a) {
+		return errMalformed("logformat: upstream list")
+	}
+	return nil
+}
+
+// timeOf returns the logged time and its layout.
+func (f *LogFormat) timeOf(line []byte, sp *lineSpans) ([]byte, TimeLayout) {
+	v := sp.get(line, roleTime)
+	switch f.fields[sp.timeField-1].v {
+	case varTimeCLF:
+		if len(v) > 2 && v[0] == '[' && v[len(v)-1] == ']' {
+			v = v[1 : len(v)-1] // gunicorn %(t)s and Apache %t bring their brackets
+		}
+		return v, TimeCLF
+	case varTimeISO:
+		return v, TimeRFC3339
+	case varTimeCtime:
+		return v, TimeCtime
+	}
+	return v, TimeEpoch
+}
+
+func readUpstream(line []byte, sp *lineSpans, a *AccessFields) bool {
+	if v := sp.get(line, roleUpStatus); v != nil && !readStatusList(v, a) {
+		return false
+	}
+	if v := sp.get(line, roleUpTime); v != nil {
+		first, total, n, has, ok := readTimeList(v)
+		if !ok {
+			return false
+		}
+		a.UpstreamTimeUS, a.UpstreamTotalUS, a.HasUpstreamTime = first, total, has
+		if a.UpstreamAttempts == 0 {
+			a.UpstreamAttempts = n
+		}
+	}
+	if v := sp.get(line, roleUpConnect); v != nil {
+		first, _, _, has, ok := readTimeList(v)
+		if !ok {
+			return false
+		}
+		a.UpstreamConnectUS, a.HasUpstreamConnect = first, has
+	}
+	if v := sp.get(line, roleUpHeader); v != nil {
+		first, _, _, has, ok := readTimeList(v)
+		if !ok {
+			return false
+		}
+		a.UpstreamHeaderUS, a.HasUpstreamHeader = first, has
+	}
+	return true
+}
