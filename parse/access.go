@@ -71,6 +71,7 @@ type AccessFields struct {
 	RequestID  []byte // nginx $request_id, an X-Request-Id header, Traefik/ALB trace id
 	ClientAddr []byte // first field of the line: an address, or a whole X-Forwarded-For list (Traefik)
 	UserAgent  []byte // as logged (still escaped)
+	Worker     int    // uWSGI worker number (%(wid)), 0 when not logged
 
 	// Upstream attempts: nginx $upstream_status / $upstream_*_time lists
 	// ("502, 200", "0.000, 0.012", groups joined by " : "), Traefik
@@ -161,7 +162,7 @@ func readTimeList(v []byte) (first, total int64, attempts int, has bool, ok bool
 		if len(item) == 0 {
 			return 0, 0, 0, false, false
 		}
-		us, okN := secondsToMicros(item)
+		us, okN := decimalToMicros(item, 1e6)
 		if !okN {
 			if string(item) != "-" {
 				return 0, 0, 0, false, false

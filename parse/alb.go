@@ -66,34 +66,34 @@ func ParseALB(line []byte, r *Record, a *AccessFields) (ok bool, err error) {
 		var v []byte
 		var okF bool
 		if v, rest, okF = nextALBField(rest); !okF {
-			return true, errMalformed("alb: unclosed quote")
+			return true, BadShape
 		}
 		f[n] = v
 		n++
 	}
 	if n <= albUserAgent {
-		return true, errMalformed("alb: too few fields")
+		return true, BadShape
 	}
 	status, okS := atoi(f[albELBStatus])
 	if !okS && !isMissing(f[albELBStatus]) || okS && (status < 100 || status > 999) {
-		return true, errMalformed("alb: elb_status_code")
+		return true, BadStatus
 	}
 	targetStatus, okT := atoi(f[albTargetStatus])
 	if !okT && !isMissing(f[albTargetStatus]) {
-		return true, errMalformed("alb: target_status_code")
+		return true, BadStatus
 	}
 	var durUS int64
 	hasDur := false
 	if tp := f[albTargetProcessing]; string(tp) != "-1" {
 		var okD bool
-		if durUS, okD = secondsToMicros(tp); !okD {
-			return true, errMalformed("alb: target_processing_time")
+		if durUS, okD = decimalToMicros(tp, 1e6); !okD {
+			return true, BadDuration
 		}
 		hasDur = true
 	}
 	method, uri, okR := splitALBRequest(f[albRequest])
 	if !okR {
-		return true, errMalformed("alb: request")
+		return true, BadRequestLine
 	}
 	a.Server, a.ClientAddr, a.UserAgent, a.EndTime = ServerALB, f[albClient], f[albUserAgent], f[albTime]
 	if okT {

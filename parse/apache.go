@@ -34,19 +34,19 @@ func ParseApacheAccess(line []byte, unitUS int64, r *Record, a *AccessFields) (o
 	rest := line[open+end+3:]
 	q := indexUnescapedQuote(rest)
 	if q < 0 {
-		return true, errMalformed("apache: request line not closed")
+		return true, BadRequestLine
 	}
 	req, rest := rest[:q], rest[q+1:]
 	if len(rest) < 4 || rest[0] != ' ' {
-		return true, errMalformed("apache: status")
+		return true, BadStatus
 	}
 	status, rest, okS := leadingInt(rest[1:])
 	if !okS || status < 100 || status > 999 {
-		return true, errMalformed("apache: status")
+		return true, BadStatus
 	}
 	method, uri, okR := splitRequestLine(req)
 	if !okR {
-		return true, errMalformed("apache: request line")
+		return true, BadRequestLine
 	}
 	var agent []byte
 	durUS, hasDur := int64(0), false
@@ -54,11 +54,11 @@ func ParseApacheAccess(line []byte, unitUS int64, r *Record, a *AccessFields) (o
 	if i := bytes.Index(rest, []byte(` "`)); i >= 0 {
 		rest = rest[i+2:]
 		if q = indexUnescapedQuote(rest); q < 0 || !bytes.HasPrefix(rest[q:], []byte(`" "`)) {
-			return true, errMalformed("apache: referer")
+			return true, BadShape
 		}
 		rest = rest[q+3:]
 		if q = indexUnescapedQuote(rest); q < 0 {
-			return true, errMalformed("apache: user agent")
+			return true, BadShape
 		}
 		agent, rest = rest[:q], rest[q+1:]
 		if len(rest) > 1 && rest[0] == ' ' {
@@ -150,13 +150,13 @@ func ParseApacheError(line []byte, ev *ApacheErrorEvent) (ok bool, err error) {
 	rest = rest[mod+len("] [pid "):]
 	var okP bool
 	if ev.PID, rest, okP = leadingInt(rest); !okP {
-		return true, errMalformed("apache error: pid")
+		return true, BadNumber
 	}
 	if r2, found := cutPrefix(rest, ":tid "); found {
 		ev.TID, rest, _ = leadingInt(r2)
 	}
 	if rest, okP = cutPrefix(rest, "] "); !okP {
-		return true, errMalformed("apache error: pid")
+		return true, BadNumber
 	}
 	if len(rest) > 0 && rest[0] == '(' {
 		ev.APRStatus, _, _ = leadingInt(rest[1:])
@@ -183,7 +183,7 @@ func ParseApacheError(line []byte, ev *ApacheErrorEvent) (ok bool, err error) {
 		const by = " returned by "
 		i := bytes.Index(msg, []byte(by))
 		if i < 0 || i+len(by) == len(msg) {
-			return true, errMalformed("apache error: AH00898 without a path")
+			return true, BadRequestLine
 		}
 		ev.Kind, ev.Path = ApacheProxyError, msg[i+len(by):]
 	case "AH00957", "AH00959", "AH01114":

@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// captureLines reads a capture written by real servers (testdata/capture).
-func captureLines(tb testing.TB, names ...string) [][]byte {
+// realCaptureLines reads captures written by real servers (testdata/capture).
+func realCaptureLines(tb testing.TB, names ...string) [][]byte {
 	tb.Helper()
 	var out [][]byte
 	for _, n := range names {
@@ -24,7 +24,7 @@ func captureLines(tb testing.TB, names ...string) [][]byte {
 // recognizes, as Loki's Benchmark_Parser does: one sub-benchmark per
 // parser, bytes and allocations reported.
 func BenchmarkParsers(b *testing.B) {
-	all := captureLines(b, "uwsgi.log", "uwsgi-logdate.log", "nginx-access.log", "nginx-access-combined.log",
+	all := realCaptureLines(b, "uwsgi.log", "uwsgi-logdate.log", "nginx-access.log", "nginx-access-combined.log",
 		"nginx-access.json", "nginx-error.log", "gunicorn-error.log", "gunicorn-access.log")
 	var (
 		rec     Record

@@ -82,7 +82,7 @@ func ParseTimingFields(rest []byte, r *Record, a *AccessFields) (n int, err erro
 		}
 		n++
 		if !applyTiming(key, v, r, a, &durRank) && err == nil {
-			err = errMalformed("timing fields: value of a known key")
+			err = BadDuration
 		}
 	}
 }
@@ -196,7 +196,7 @@ func ParseCombinedTimed(line []byte, r *Record, a *AccessFields) (ok bool, err e
 	r.Source = SourceNginx
 	rest := combinedExtras(line)
 	if rest == nil {
-		return true, errMalformed("access: user agent not closed")
+		return true, BadShape
 	}
 	if _, err := ParseTimingFields(rest, r, a); err != nil {
 		return true, err

@@ -328,3 +328,19 @@ func isDecimal(v []byte) bool {
 	}
 	return len(v) > 0
 }
+
+// malformation says what is broken when the field's value is not what its
+// variable writes.
+func (fd *formatField) malformation() Malformation {
+	switch fd.v {
+	case varStatus, varStatusOriginal:
+		return BadStatus
+	case varDuration, varEndTime, varUpstreamTime, varUpstreamConnect, varUpstreamHeader:
+		return BadDuration
+	case varMethod, varURI, varPath, varRequestLine:
+		return BadRequestLine
+	case varPID, varPIDAngle, varWorker, varSkipInt:
+		return BadNumber
+	}
+	return BadShape
+}

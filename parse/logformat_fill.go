@@ -141,7 +141,7 @@ func (f *LogFormat) commit(line []byte, sp *lineSpans, r *Record, a *AccessField
 	if req := sp.get(line, roleRequest); req != nil {
 		m, u, ok := splitRequestLine(req)
 		if !ok {
-			return errMalformed("logformat: request line")
+			return BadRequestLine
 		}
 		if method == nil {
 			method = m
@@ -169,14 +169,14 @@ func (f *LogFormat) commit(line []byte, sp *lineSpans, r *Record, a *AccessField
 		sp.timeField = f.timeField
 	}
 	if status < 100 || status > 999 {
-		return errMalformed("logformat: status out of range")
+		return BadStatus
 	}
 	var durUS int64
 	if sp.durField > 0 {
 		fd := &f.fields[sp.durField-1]
 		var ok bool
 		if durUS, ok = decimalToMicros(sp.get(line, roleDuration), fd.unitUS); !ok {
-			return errMalformed("logformat: value of " + fd.name)
+			return BadDuration
 		}
 	}
 	if a != nil {
@@ -206,8 +206,8 @@ func (f *LogFormat) commit(line []byte, sp *lineSpans, r *Record, a *AccessField
 	} else if v != nil {
 		r.PID, _ = atoi(v)
 	}
-	if v := sp.get(line, roleWorker); v != nil {
-		r.Worker, _ = atoi(v)
+	if v := sp.get(line, roleWorker); v != nil && a != nil {
+		a.Worker, _ = atoi(v)
 	}
 	return nil
 }
@@ -232,7 +232,7 @@ func (f *LogFormat) commitAccess(line []byte, sp *lineSpans, status int, a *Acce
 		}
 	}
 	if sp.has&(1<<roleUpStatus|1<<roleUpTime|1<<roleUpConnect|1<<roleUpHeader) != 0 && !readUpstream(line, sp, a) {
-		return errMalformed("logformat: upstream list")
+		return BadDuration
 	}
 	return nil
 }

@@ -55,11 +55,11 @@ func (f *LogFormat) matchBacktracking(line []byte, sp *lineSpans) (ok bool, err 
 	pos := len(f.prefix)
 	for i := range f.fields {
 		if !f.fields[i].valid(line[pos:ends[i]]) {
-			return true, errMalformed("logformat: value of " + f.fields[i].name)
+			return true, f.fields[i].malformation()
 		}
 		pos = int(ends[i]) + len(f.fields[i].after)
 	}
-	return true, errMalformed("logformat: values")
+	return true, BadShape
 }
 
 // matchLinear reads the fields taking the first fitting occurrence of each

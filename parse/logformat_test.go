@@ -223,7 +223,7 @@ func TestLogFormatCapturedLines(t *testing.T) {
 				t.Fatalf("%q: ok=%v err=%v", line, ok, err)
 			}
 			got := want{string(r.Method), string(r.URI), r.Status, r.DurationUS, a.UpstreamStatus, a.UpstreamStatusLast,
-				a.UpstreamAttempts, a.UpstreamTimeUS, a.UpstreamTotalUS, a.Outcome, string(r.Operation), string(a.UserAgent), r.PID, r.Worker}
+				a.UpstreamAttempts, a.UpstreamTimeUS, a.UpstreamTotalUS, a.Outcome, string(r.Operation), string(a.UserAgent), r.PID, a.Worker}
 			if got != c.want {
 				t.Errorf("%q\n got %+v\nwant %+v", line, got, c.want)
 			}

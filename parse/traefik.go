@@ -49,7 +49,7 @@ func ParseTraefikCLF(line []byte, r *Record, a *AccessFields) (ok bool, err erro
 	rest := line[end+3 : sp]
 	q := bytes.Index(rest, []byte(`" `))
 	if q < 0 {
-		return true, errMalformed("traefik: request line not closed")
+		return true, BadRequestLine
 	}
 	req := rest[:q]
 	rest = rest[q+2:]
@@ -60,22 +60,22 @@ func ParseTraefikCLF(line []byte, r *Record, a *AccessFields) (ok bool, err erro
 	router, rest, okR := cutQuotedFromEnd(rest)
 	cnt := bytes.LastIndexByte(rest, ' ')
 	if !okS || !okR || cnt < 0 {
-		return true, errMalformed("traefik: router and service")
+		return true, BadShape
 	}
 	agentAndRef := rest[:cnt]
 	if c := rest[cnt+1:]; !isMissing(c) && !isDigits(c) {
-		return true, errMalformed("traefik: request count")
+		return true, BadNumber
 	}
 	method, uri, okReq := splitRequestLine(req)
 	if !okReq {
-		return true, errMalformed("traefik: request line")
+		return true, BadRequestLine
 	}
 	status, okSt := atoi(statusF)
 	if !okSt && !isMissing(statusF) {
-		return true, errMalformed("traefik: status")
+		return true, BadStatus
 	}
 	if okSt && status != 0 && (status < 100 || status > 999) {
-		return true, errMalformed("traefik: status out of range")
+		return true, BadStatus
 	}
 	a.Server, a.ClientAddr, a.Router, a.Service = ServerTraefik, client, router, svc
 	a.StartTime = line[end-26 : end]
@@ -168,7 +168,7 @@ func ParseTraefikJSON(line []byte, r *Record, a *AccessFields, scratch *[]byte) 
 	for {
 		more, err := o.Next(&m)
 		if err != nil {
-			return true, errMalformed("traefik json: syntax")
+			return true, BadJSON
 		}
 		if !more {
 			break
@@ -186,7 +186,7 @@ func ParseTraefikJSON(line []byte, r *Record, a *AccessFields, scratch *[]byte) 
 			path = v
 		case "DownstreamStatus":
 			if status, hasStatus = atoi(v); !hasStatus {
-				return true, errMalformed("traefik json: DownstreamStatus")
+				return true, BadStatus
 			}
 		case "OriginStatus":
 			origin, _ = atoi(v)
@@ -221,7 +221,7 @@ func ParseTraefikJSON(line []byte, r *Record, a *AccessFields, scratch *[]byte) 
 		return false, nil // some other JSON line (Traefik's own log, an app)
 	}
 	if method != nil && !isMethod(method) {
-		return true, errMalformed("traefik json: RequestMethod")
+		return true, BadRequestLine
 	}
 	f.Server, f.StartTime = ServerTraefik, startUTC
 	if origin > 0 {
@@ -241,7 +241,7 @@ func ParseTraefikJSON(line []byte, r *Record, a *AccessFields, scratch *[]byte) 
 		return true, nil
 	}
 	if status < 100 || status > 999 {
-		return true, errMalformed("traefik json: status out of range")
+		return true, BadStatus
 	}
 	r.Kind, r.Source, r.Status, r.Method, r.URI = KindRequest, SourceNginx, status, method, path
 	a.Outcome = ProxyOutcome(ServerTraefik, status)
