@@ -11,10 +11,14 @@ import (
 )
 
 // Lines uWSGI 2.0.21 wrote in the incident capture. The request log is the
-// default format, or in the ids setups the documented equivalent
-// log-format with " request_id=... worker=N start_ms=..." appended. The
-// master's lines are matched anywhere in a line: one written while a
-// worker's faulthandler dump is under way lands inside the dump's line.
+// default format, or in the ids setups the same shape rebuilt with
+// log-format ("app: -|req: -/-") and " request_id=... worker=N start_ms=..."
+// appended:
+//
+//	[pid: 31728|app: -|req: -/-] 127.0.0.2 (-) {36 vars in 522 bytes} [Tue Dec  1 07:24:21 2026] GET / => generated 13 bytes in 0 msecs (HTTP/1.1 200) 2 headers in 71 bytes (1 switches on core 0) request_id=5368a62d-e91f-4ddc-a5fc-7bad1a4485c6 worker=2 start_ms=1796109861406
+//
+// Lines are matched anywhere in a line: one written while a worker's
+// faulthandler dump is under way lands inside the dump's line.
 var (
 	uwsgiReqLineRe  = regexp.MustCompile(`\[pid: (\d+)\|app: \S+\|req: \S+\] (\S+) \([^)]*\) \{\d+ vars in \d+ bytes\} \[[^\]]+\] (\S+) (\S+) => generated \d+ bytes in \d+ msecs \(HTTP/[0-9.]+ (\d{3})\) \d+ headers in \d+ bytes \(\d+ switches on core \d+\)(?: request_id=(\S+) worker=\d+ start_ms=\d+)?$`)
 	uwsgiBannerRe   = regexp.MustCompile(`(\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}) - \*\*\* HARAKIRI ON WORKER (\d+) \(pid: (\d+), try: 1\) \*\*\*$`)

@@ -161,8 +161,9 @@ sed -e "s#@WORK@#$WORK#g" -e "s#@OUT@#$OUT#g" \
     -e "s/^\(\s*\)#@$VARIANT@ /\1/" -e '/#@ids@\|#@noids@/d' \
     "$HERE/nginx-common.conf.in" >"$WORK/nginx-common.conf"
 
-# The uWSGI default request-log format (uWSGI docs, "Logging") with the
-# request id, worker id and start time in ms appended.
+# The shape of uWSGI's default request-log line rebuilt from log-format
+# variables (log-format has none for app and req counters, hence "-"), with
+# the request id, worker id and start time in ms appended.
 UWSGI_IDS_FORMAT='[pid: %(pid)|app: -|req: -/-] %(addr) (%(user)) {%(vars) vars in %(pktsize) bytes} [%(ctime)] %(method) %(uri) => generated %(rsize) bytes in %(msecs) msecs (%(proto) %(status)) %(headers) headers in %(hsize) bytes (%(switches) switches on core %(core)) request_id=%(var.HTTP_X_REQUEST_ID) worker=%(wid) start_ms=%(tmsecs)'
 GUNICORN_FORMAT='%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)s'
 GUNICORN_IDS_FORMAT="$GUNICORN_FORMAT %({x-request-id}i)s"
