@@ -18,13 +18,15 @@ test:
 cli:
 	$(GO) build -trimpath -o $(BIN)/slowroutes ./cmd/slowroutes
 
-## e2e: re-capture logs from real nginx/uwsgi/gunicorn and check the freshly built CLI on them
+## e2e: re-capture logs from real nginx/uwsgi/gunicorn (the default setup and the incident setups) and check the freshly built CLI and the capture readers on them
 e2e: cli
 	@dir=$$(mktemp -d /tmp/slowroutes-e2e.XXXXXX) && \
 	  testdata/capture/capture.sh "$$dir" && \
 	  SLOWROUTES_CAPTURE_DIR="$$dir" $(GO) test -count=1 ./internal/capture/ && \
 	  SLOWROUTES_E2E_DIR="$$dir" SLOWROUTES_E2E_BIN="$(CURDIR)/$(BIN)/slowroutes" \
 	    $(GO) test -count=1 -v -run 'TestE2E' ./cmd/slowroutes/ && \
+	  testdata/capture/incidents/capture.sh "$$dir/incidents" && \
+	  SLOWROUTES_INCIDENTS_DIR="$$dir/incidents" $(GO) test -count=1 -run 'Incident' ./internal/capture/ && \
 	  rm -rf "$$dir"
 
 ## bench: every Go benchmark, 5 runs each (compare two runs with benchstat)
