@@ -24,6 +24,8 @@ const (
 	fieldDuration                       // with a unit
 	fieldTime                           // when the line was logged: RFC 3339, "2026-11-22 22:42:10,123", or epoch seconds or ms
 	fieldNginx                          // a field only nginx logs write: marks the source
+	fieldClient                         // the client's address
+	fieldAgent                          // the User-Agent header
 )
 
 type jsonSlot struct {
@@ -65,7 +67,10 @@ func DefaultJSONFields() *JSONFields {
 	f.byName["request_time"] = jsonSlot{field: fieldDuration, unit: 1e6, nginx: true}
 	add(fieldTime, 0, "time", "ts", "timestamp", "@timestamp", "time_iso8601", "asctime")
 	f.byName["msec"] = jsonSlot{field: fieldTime, nginx: true}
-	add(fieldNginx, 0, "remote_addr", "upstream_response_time", "upstream_status", "body_bytes_sent")
+	add(fieldNginx, 0, "upstream_response_time", "upstream_status", "body_bytes_sent")
+	f.byName["remote_addr"] = jsonSlot{field: fieldClient, nginx: true}
+	add(fieldClient, 0, "client_addr", "client_ip")
+	add(fieldAgent, 0, "http_user_agent", "user_agent")
 	return f
 }
 
@@ -185,6 +190,10 @@ func ParseJSON(line []byte, fields *JSONFields, r *Record, scratch *[]byte) (ok 
 			}
 		case fieldNginx:
 			nginx = true
+		case fieldClient:
+			r.ClientAddr = raw
+		case fieldAgent:
+			r.UserAgent = raw
 		}
 		nginx = nginx || slot.nginx
 	}

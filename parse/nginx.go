@@ -51,6 +51,7 @@ func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error)
 		return true, BadRequestLine
 	}
 	r.Kind, r.Status, r.Method, r.URI = KindRequest, status, method, uri
+	r.ClientAddr = line[:sp]
 	// The extras follow the user agent, whose closing quote is the last quote
 	// of the line: nginx writes a quote inside a field as \x22. Searching from
 	// the end skips the long user agent. A format that quotes a field after
@@ -58,6 +59,9 @@ func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error)
 	last := bytes.LastIndexByte(rest, '"')
 	if last < 0 {
 		return true, nil // common log format: no extras
+	}
+	if open := bytes.LastIndexByte(rest[:last], '"'); open >= 0 {
+		r.UserAgent = rest[open+1 : last]
 	}
 	rest = rest[last+1:]
 	extraSeconds := true

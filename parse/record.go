@@ -94,6 +94,11 @@ type Record struct {
 	Operation []byte // GraphQL operation name, when the line carries it outside the URI
 	Body      []byte // logged request body (JSON-escaped in nginx JSON logs), may hold a GraphQL operationName
 
+	// ClientAddr and UserAgent say who sent the request, as an access line
+	// logged them (nginx $remote_addr and "$http_user_agent", still
+	// escaped): together they tell one client's retries from another's.
+	ClientAddr, UserAgent []byte
+
 	Status int
 	// DurationUS is the request duration in microseconds; HasDuration says whether the line had one.
 	DurationUS  int64
