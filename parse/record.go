@@ -26,6 +26,21 @@ const (
 	KindHarakiriIdle
 	// KindListenQueueFull is uWSGI's "listen queue of socket ... full" warning.
 	KindListenQueueFull
+	// KindStuck is where a request's code was stuck, read from a stack
+	// dump: Frame, WaitingIn and Wchan say where. Timeout says which kill
+	// the dump was written for (TimeoutNone: a watchdog or a signal the
+	// operator sent, the request was only slow); the request is the killed
+	// one, or the one the stream says that worker was serving (no URI when
+	// the stream does not say).
+	KindStuck
+	// KindWorkerStart is a worker process that began serving (uWSGI
+	// "spawned uWSGI worker N (pid: P, cores: C)" and "Respawned uWSGI
+	// worker", gunicorn "Booting worker with pid: P"): PID, Worker and
+	// Cores say which.
+	KindWorkerStart
+	// KindWorkerExit is a worker that left on its own (gunicorn "Worker
+	// exiting (pid: P)"); a killed one is a KindWorkerKill.
+	KindWorkerExit
 )
 
 // Source is the server (or app) that wrote a line. The zero value is
@@ -106,6 +121,14 @@ type Record struct {
 
 	PID int // process that served the request (worker pid), 0 when unknown
 	Try int // harakiri try (1 for the first)
+
+	// Worker is a uWSGI worker's number, Cores its cores (KindWorkerStart).
+	Worker, Cores int
+	// Frame is the innermost application frame of a stuck request's stack
+	// ("billing/views.py:render_invoice_pdf"), WaitingIn its innermost frame
+	// of all ("socket.py:readinto"), Wchan the kernel function the uWSGI
+	// worker slept in (harakiri-verbose); for KindStuck.
+	Frame, WaitingIn, Wchan []byte
 
 	// TimeText is the line's own time as written, in TimeLayout: when the
 	// line was logged (for a finished request, about when it ended).

@@ -29,10 +29,11 @@ const (
 	ParserNginxError
 	ParserGunicorn
 	ParserJSON
+	ParserDump // lines of Python stack dumps: tracebacker, faulthandler, dogslow
 	NumParsers
 )
 
-var parserNames = [NumParsers]string{"none", "uwsgi", "nginx_access", "nginx_error", "gunicorn", "json"}
+var parserNames = [NumParsers]string{"none", "uwsgi", "nginx_access", "nginx_error", "gunicorn", "json", "dump"}
 
 func (p Parser) String() string { return parserNames[p] }
 
@@ -48,6 +49,9 @@ type Config struct {
 	// combined-format line, in microseconds: 1 (gunicorn %(D)s, the default)
 	// or 1e6 (gunicorn %(T)s).
 	AccessIntUnitUS int64
+	// Frames says which frames of a stack dump are the application's and
+	// how a stuck frame is written.
+	Frames FrameConfig
 }
 
 // Stream reads the lines of one log stream (a file, or a CloudWatch Logs log
@@ -68,6 +72,9 @@ type Stream struct {
 	uev     UWSGIEvent
 	gev     GunicornEvent
 	scratch []byte
+
+	frames FrameConfig
+	dumps  dumps // stack dumps and the kills they belong to (dumpstate.go)
 
 	episodes     []episode
 	statusWorker int // worker whose harakiri status block is open, 0 for none
@@ -106,6 +113,8 @@ func NewStream(cfg Config, name string) *Stream {
 			s.accessSource = SourceGunicorn
 		}
 	}
+	s.frames = cfg.Frames
+	s.dumps.cfg = &s.frames
 	s.accessParser = ParserNginxAccess
 	if s.accessSource == SourceGunicorn {
 		s.accessParser = ParserGunicorn
@@ -126,6 +135,9 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 		return ParserNone, Ignored, NotMalformed
 	}
 	s.eventMS = eventMS
+	if p, o, m, done := s.dumps.line(s, line, emit); done {
+		return p, o, m
+	}
 	r := &s.rec
 	r.Reset()
 	r.EventMS = eventMS
@@ -139,6 +151,7 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 				return ParserGunicorn, Malformed, MalformationOf(err)
 			}
 			s.gunicorn(emit)
+			s.dumps.gunicorn(s, line, emit)
 			return ParserGunicorn, Matched, NotMalformed
 		}
 	case '{':
@@ -160,6 +173,7 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 			return ParserUWSGI, Malformed, MalformationOf(err)
 		}
 		s.uwsgi(emit)
+		s.dumps.uwsgi(s, emit)
 		return ParserUWSGI, Matched, NotMalformed
 	}
 	return ParserNone, Ignored, NotMalformed
@@ -202,7 +216,9 @@ func (s *Stream) emit(r *Record, emit func(*Record)) {
 			r.TimeUS = r.StartUS + r.DurationUS
 		}
 	}
+	s.dumps.annotate(r)
 	emit(r)
+	s.dumps.record(s, r, emit)
 }
 
 // remember keeps the request a worker began, for a later WORKER TIMEOUT.
@@ -370,6 +386,7 @@ func (s *Stream) closeEpisode(e *episode, emit func(*Record)) {
 func (s *Stream) Close(emit func(*Record)) {
 	s.eventMS = 0
 	s.rec.Reset() // its slices alias a line the caller may have reused
+	s.dumps.close(s, emit)
 	for i := range s.episodes {
 		s.closeEpisode(&s.episodes[i], emit)
 	}

@@ -1,0 +1,406 @@
+package parse
+
+import "bytes"
+
+// Tying dumps to kills. uWSGI's master writes the py-tracebacker output of
+// the worker it is about to kill between the harakiri banner and the status
+// block that names the request (uWSGI 2.0.21, core/master_utils.c):
+//
+//	Tue Dec  1 07:25:25 2026 - *** HARAKIRI ON WORKER 2 (pid: 32679, try: 1) ***
+//	HARAKIRI: -- wchan> hrtimer_nanosleep
+//	*** uWSGI Python tracebacker output ***
+//	thread_id = uWSGIWorker2Core0 filename = /app/reports/queries.py lineno = 16 function = stream_rows line = time.sleep(CSV_SECONDS)
+//	Tue Dec  1 07:25:25 2026 - HARAKIRI [core 0] 127.0.0.2 - GET /exports/9/csv since 1796109921
+//
+// gunicorn's arbiter logs "WORKER TIMEOUT (pid:N)" and sends that worker
+// SIGABRT, which faulthandler dumps (gunicorn 20.1.0, arbiter.py
+// murder_workers: log, then kill, worker after worker), so dumps follow
+// the kills in the order the arbiter logged them:
+//
+//	[2026-12-01 07:25:35 +0000] [32651] [CRITICAL] WORKER TIMEOUT (pid:479)
+//	[2026-12-01 07:25:35 +0000] [32651] [CRITICAL] WORKER TIMEOUT (pid:480)
+//	Fatal Python error: Aborted
+//
+// The dying worker then often logs its request (an app middleware's line
+// with pid N and status 500): the stuck fact takes that request's route,
+// GraphQL operation included, and otherwise the request the stream says
+// worker N began.
+
+// harakiriDump is the tracebacker output of the harakiri being read.
+type harakiriDump struct {
+	open        bool
+	pid, worker int
+	wchan       []byte
+	threads     []tracebackerThread
+	emitted     []byte // "uri\x00" of every request whose stuck fact was emitted
+	frame, wait []byte // formatted frames of the fact being emitted
+}
+
+// grow extends s by one element, reusing the buffers of an element a
+// shorter s left behind.
+func grow[T any](s []T) ([]T, *T) {
+	if len(s) < cap(s) {
+		s = s[:len(s)+1]
+	} else {
+		var zero T
+		s = append(s, zero)
+	}
+	return s, &s[len(s)-1]
+}
+
+// tracebackerThread is one thread of a tracebacker output, outermost frame
+// first: the last frame and the last application frame seen are the
+// innermost.
+type tracebackerThread struct {
+	id               []byte
+	core             int
+	app, any         bool
+	appPath, appFn   []byte
+	lastPath, lastFn []byte
+}
+
+type pendingKill struct {
+	pid         int
+	timeUS      int64
+	method, uri []byte
+}
+
+type pendingStuck struct {
+	kill           pendingKill
+	frame, waiting []byte
+}
+
+// stuckFact is what a KindStuck record says.
+type stuckFact struct {
+	frame, waiting, wchan []byte
+	timeout               Timeout
+	source                Source
+	pid                   int
+	method, uri           []byte
+	route, operation      []byte
+	timeUS                int64
+}
+
+func (d *dumps) emitStuck(s *Stream, emit func(*Record), f stuckFact) {
+	r := &d.stuckRec
+	r.Reset()
+	r.Kind, r.Source, r.Timeout, r.PID = KindStuck, f.source, f.timeout, f.pid
+	r.Frame, r.WaitingIn, r.Wchan = f.frame, f.waiting, f.wchan
+	r.Method, r.URI, r.Route, r.Operation = f.method, f.uri, f.route, f.operation
+	r.TimeUS, r.EventMS = f.timeUS, s.eventMS
+	emit(r)
+}
+
+// tie makes the dump being read the dump of the oldest kill that has not
+// had one.
+func (d *dumps) tie() {
+	d.expireKills()
+	if len(d.kills) == 0 {
+		return
+	}
+	f := &d.fault
+	k := d.kills[0]
+	f.tied = true
+	f.kill.pid, f.kill.timeUS = k.pid, k.timeUS
+	f.kill.method = append(f.kill.method[:0], k.method...)
+	f.kill.uri = append(f.kill.uri[:0], k.uri...)
+	d.dropKill(0)
+}
+
+func (d *dumps) dropKill(i int) {
+	k := d.kills[i]
+	copy(d.kills[i:], d.kills[i+1:])
+	d.kills[len(d.kills)-1] = k // keep its buffers
+	d.kills = d.kills[:len(d.kills)-1]
+}
+
+func (d *dumps) expireKills() {
+	for i := 0; i < len(d.kills); {
+		if k := &d.kills[i]; k.timeUS > 0 && d.lastUS > k.timeUS+pendingUS {
+			d.dropKill(i)
+			continue
+		}
+		i++
+	}
+}
+
+// holdStuck keeps the frame of a killed gunicorn worker until its request's
+// own line says which route it was.
+func (d *dumps) holdStuck(frame, waiting []byte) {
+	if len(d.stuck) >= maxPendingKills {
+		return
+	}
+	var p *pendingStuck
+	d.stuck, p = grow(d.stuck)
+	k := &d.fault.kill
+	p.kill.pid, p.kill.timeUS = k.pid, k.timeUS
+	p.kill.method = append(p.kill.method[:0], k.method...)
+	p.kill.uri = append(p.kill.uri[:0], k.uri...)
+	p.frame = append(p.frame[:0], frame...)
+	p.waiting = append(p.waiting[:0], waiting...)
+}
+
+// settleStuck emits the held frame of worker pid, on the request r names
+// (nil: the one the kill was attributed to). all settles every one.
+func (d *dumps) settleStuck(s *Stream, emit func(*Record), pid int, r *Record, all bool) {
+	for i := 0; i < len(d.stuck); {
+		p := &d.stuck[i]
+		stale := p.kill.timeUS > 0 && d.lastUS > p.kill.timeUS+pendingUS
+		if !all && !stale && p.kill.pid != pid {
+			i++
+			continue
+		}
+		f := stuckFact{frame: p.frame, waiting: p.waiting, timeout: TimeoutGunicornWorker, source: SourceGunicorn,
+			pid: p.kill.pid, method: p.kill.method, uri: p.kill.uri, timeUS: p.kill.timeUS}
+		if r != nil && p.kill.pid == pid && len(r.URI) > 0 {
+			f.method, f.uri, f.route, f.operation = r.Method, r.URI, r.Route, r.Operation
+		}
+		d.emitStuck(s, emit, f)
+		last := d.stuck[len(d.stuck)-1]
+		copy(d.stuck[i:], d.stuck[i+1:])
+		d.stuck[len(d.stuck)-1] = last
+		d.stuck = d.stuck[:len(d.stuck)-1]
+	}
+}
+
+// record sees every record the stream emits: kills and the lines of dying
+// workers settle what waits for them.
+func (d *dumps) record(s *Stream, r *Record, emit func(*Record)) {
+	if r.TimeUS > d.lastUS {
+		d.lastUS = r.TimeUS
+	}
+	switch r.Kind {
+	case KindRequest:
+		if r.PID > 0 {
+			d.settleStuck(s, emit, r.PID, r, false)
+			d.forgetKill(r.PID)
+		}
+	case KindTimeout, KindHarakiri, KindWorkerKill, KindWorkerExit:
+		if r.PID <= 0 {
+			break
+		}
+		if st := s.starts[r.PID]; st != nil {
+			st.active = false // killed or gone: serving nothing
+		}
+		if r.Kind == KindTimeout {
+			d.settleStuck(s, emit, r.PID, r, false)
+		} else if r.Kind != KindHarakiri {
+			d.settleStuck(s, emit, r.PID, nil, false)
+			d.forgetKill(r.PID)
+		}
+	}
+	if len(d.stuck) > 0 {
+		d.settleStuck(s, emit, -1, nil, false) // the stale ones
+	}
+}
+
+func (d *dumps) forgetKill(pid int) {
+	for i := range d.kills {
+		if d.kills[i].pid == pid {
+			d.dropKill(i)
+			return
+		}
+	}
+}
+
+// gunicorn sees gunicorn's error-log lines after the Stream has read them.
+func (d *dumps) gunicorn(s *Stream, line []byte, emit func(*Record)) {
+	ev := &s.gev
+	switch ev.Kind {
+	case GunicornWorkerTimeout:
+		d.killed[d.nextKilled] = killTime{pid: ev.Worker, timeUS: s.rec.TimeUS}
+		d.nextKilled = (d.nextKilled + 1) % len(d.killed)
+		d.expireKills()
+		if len(d.kills) == maxPendingKills {
+			d.dropKill(0)
+		}
+		var k *pendingKill
+		d.kills, k = grow(d.kills)
+		k.pid, k.timeUS = ev.Worker, s.rec.TimeUS
+		k.method = append(k.method[:0], s.rec.Method...)
+		k.uri = append(k.uri[:0], s.rec.URI...)
+	case GunicornOther:
+		// "[2026-12-01 07:25:17 +0000] [32695] [INFO] Booting worker with pid: 32695" and
+		// "[2026-12-01 07:25:27 +0000] [32698] [INFO] Worker exiting (pid: 32698)".
+		if string(ev.Level) != "INFO" {
+			return
+		}
+		kind := KindWorkerStart
+		i := bytes.Index(line, []byte("] Booting worker with pid: "))
+		if i < 0 {
+			if i = bytes.Index(line, []byte("] Worker exiting (pid: ")); i < 0 {
+				return
+			}
+			kind = KindWorkerExit
+		}
+		r := &d.rec
+		r.Reset()
+		r.Kind, r.Source, r.PID, r.EventMS = kind, SourceGunicorn, ev.PID, s.eventMS
+		r.TimeText, r.TimeLayout = ev.Time, TimeYMD
+		s.emit(r, emit)
+	}
+}
+
+// uwsgi sees uWSGI master lines after the Stream has read them.
+func (d *dumps) uwsgi(s *Stream, emit func(*Record)) {
+	ev, h := &s.uev, &d.hk
+	switch ev.Kind {
+	case UWSGIHarakiriBanner:
+		if !h.open || h.pid != ev.PID {
+			h.open, h.pid, h.worker = true, ev.PID, ev.Worker
+			h.wchan, h.threads, h.emitted = h.wchan[:0], h.threads[:0], h.emitted[:0]
+		}
+	case UWSGIStatusCore:
+		if h.open {
+			d.harakiriStuck(s, ev, emit)
+		}
+	case UWSGIWorkerDied:
+		if ev.PID == h.pid {
+			h.open = false
+		}
+	case UWSGIRespawned:
+		if ev.Worker == h.worker {
+			h.open = false
+		}
+		r := &d.rec
+		r.Reset()
+		r.Kind, r.Source, r.PID, r.Worker, r.EventMS = KindWorkerStart, SourceUWSGI, ev.PID, ev.Worker, s.eventMS
+		r.TimeText, r.TimeLayout = ev.Time, LayoutOf(ev.Time)
+		s.emit(r, emit)
+	}
+}
+
+// harakiriStuck emits the stuck frame of the request a status block names,
+// once per harakiri however many tries print it.
+func (d *dumps) harakiriStuck(s *Stream, ev *UWSGIEvent, emit func(*Record)) {
+	h := &d.hk
+	var t *tracebackerThread
+	for i := range h.threads {
+		th := &h.threads[i]
+		if th.app && (t == nil || th.core == ev.Core) {
+			t = th
+		}
+	}
+	if t == nil {
+		return
+	}
+	for rest := h.emitted; len(rest) > 0; {
+		end := bytes.IndexByte(rest, 0)
+		if bytes.Equal(rest[:end], ev.URI) {
+			return
+		}
+		rest = rest[end+1:]
+	}
+	h.emitted = append(append(h.emitted, ev.URI...), 0)
+	h.frame = d.cfg.AppendFrame(h.frame[:0], t.appPath, t.appFn)
+	h.wait = d.cfg.AppendWaiting(h.wait[:0], t.lastPath, t.lastFn)
+	timeUS, _ := s.clock.parse(LayoutOf(ev.Time), ev.Time)
+	d.emitStuck(s, emit, stuckFact{frame: h.frame, waiting: h.wait, wchan: h.wchan, timeout: TimeoutHarakiri,
+		source: SourceUWSGI, pid: h.pid, method: ev.Method, uri: ev.URI, timeUS: timeUS})
+}
+
+// tracebackerFrame takes one line of a tracebacker output.
+func (d *dumps) tracebackerFrame(dl *DumpLine) {
+	h := &d.hk
+	if !h.open {
+		return
+	}
+	var t *tracebackerThread
+	for i := range h.threads {
+		if bytes.Equal(h.threads[i].id, dl.Thread) {
+			t = &h.threads[i]
+			break
+		}
+	}
+	if t == nil {
+		if len(h.threads) == 16 {
+			return
+		}
+		h.threads, t = grow(h.threads)
+		t.id = append(t.id[:0], dl.Thread...)
+		t.app, t.any, t.core = false, false, threadCore(dl.Thread)
+	}
+	t.lastPath = append(t.lastPath[:0], dl.Path...)
+	t.lastFn = append(t.lastFn[:0], dl.Func...)
+	t.any = true
+	if d.cfg.IsApp(dl.Path) {
+		t.appPath = append(t.appPath[:0], dl.Path...)
+		t.appFn = append(t.appFn[:0], dl.Func...)
+		t.app = true
+	}
+}
+
+// threadCore reads N of the tracebacker's "uWSGIWorker1CoreN".
+func threadCore(id []byte) int {
+	i := bytes.LastIndex(id, []byte("Core"))
+	if i < 0 {
+		return -1
+	}
+	n, _, ok := leadingInt(id[i+4:])
+	if !ok {
+		return -1
+	}
+	return n
+}
+
+// spawned reads "spawned uWSGI worker 1 (pid: 32678, cores: 1)" (uWSGI
+// 2.0.21 core/master_utils.c uwsgi_respawn_worker).
+func (d *dumps) spawned(s *Stream, line []byte, emit func(*Record)) bool {
+	rest, ok := cutPrefix(line, "spawned uWSGI worker ")
+	if !ok {
+		return false
+	}
+	var ev UWSGIEvent
+	rest, ok = workerPID(rest, " (pid: ", &ev)
+	if !ok {
+		return false
+	}
+	cores := 1
+	if c, ok := cutPrefix(rest, ", cores: "); ok {
+		cores, _, _ = leadingInt(c)
+	}
+	r := &d.rec
+	r.Reset()
+	r.Kind, r.Source, r.PID, r.Worker, r.Cores, r.EventMS = KindWorkerStart, SourceUWSGI, ev.PID, ev.Worker, cores, s.eventMS
+	s.emit(r, emit)
+	return true
+}
+
+// close settles what is open when the stream ends.
+func (d *dumps) close(s *Stream, emit func(*Record)) {
+	d.endFault(s, emit)
+	d.settleStuck(s, emit, 0, nil, true)
+	d.kills = d.kills[:0]
+	d.hk.open = false
+}
+
+type killTime struct {
+	pid    int
+	timeUS int64
+}
+
+// annotate marks the line a dying gunicorn worker writes about its request
+// (an app middleware's, with the worker's pid, after "WORKER TIMEOUT
+// (pid:N)") as the killed request: Timeout says so, and a line without a
+// time of its own takes the kill's, its start being the kill less the
+// duration it logged.
+func (d *dumps) annotate(r *Record) {
+	if r.Kind != KindRequest || r.PID <= 0 {
+		return
+	}
+	for i := range d.killed {
+		k := &d.killed[i]
+		if k.pid != r.PID || k.timeUS > 0 && d.lastUS > k.timeUS+pendingUS {
+			continue
+		}
+		r.Timeout = TimeoutGunicornWorker
+		if r.TimeUS == 0 && k.timeUS > 0 {
+			r.TimeUS = k.timeUS
+			if r.HasDuration {
+				r.StartUS = k.timeUS - r.DurationUS
+			}
+		}
+		k.pid = 0
+		return
+	}
+}
