@@ -220,24 +220,7 @@ func (d *dumps) gunicorn(s *Stream, line []byte, emit func(*Record)) {
 		k.method = append(k.method[:0], s.rec.Method...)
 		k.uri = append(k.uri[:0], s.rec.URI...)
 	case GunicornOther:
-		// "[2026-12-01 07:25:17 +0000] [32695] [INFO] Booting worker with pid: 32695" and
-		// "[2026-12-01 07:25:27 +0000] [32698] [INFO] Worker exiting (pid: 32698)".
-		if string(ev.Level) != "INFO" {
-			return
-		}
-		kind := KindWorkerStart
-		i := bytes.Index(line, []byte("] Booting worker with pid: "))
-		if i < 0 {
-			if i = bytes.Index(line, []byte("] Worker exiting (pid: ")); i < 0 {
-				return
-			}
-			kind = KindWorkerExit
-		}
-		r := &d.rec
-		r.Reset()
-		r.Kind, r.Source, r.PID, r.EventMS = kind, SourceGunicorn, ev.PID, s.eventMS
-		r.TimeText, r.TimeLayout = ev.Time, TimeYMD
-		s.emit(r, emit)
+		d.gunicornWorker(s, line, emit)
 	}
 }
 
@@ -262,11 +245,7 @@ func (d *dumps) uwsgi(s *Stream, emit func(*Record)) {
 		if ev.Worker == h.worker {
 			h.open = false
 		}
-		r := &d.rec
-		r.Reset()
-		r.Kind, r.Source, r.PID, r.Worker, r.EventMS = KindWorkerStart, SourceUWSGI, ev.PID, ev.Worker, s.eventMS
-		r.TimeText, r.TimeLayout = ev.Time, LayoutOf(ev.Time)
-		s.emit(r, emit)
+		d.respawned(s, ev, emit)
 	}
 }
 
@@ -341,29 +320,6 @@ func threadCore(id []byte) int {
 		return -1
 	}
 	return n
-}
-
-// spawned reads "spawned uWSGI worker 1 (pid: 32678, cores: 1)" (uWSGI
-// 2.0.21 core/master_utils.c uwsgi_respawn_worker).
-func (d *dumps) spawned(s *Stream, line []byte, emit func(*Record)) bool {
-	rest, ok := cutPrefix(line, "spawned uWSGI worker ")
-	if !ok {
-		return false
-	}
-	var ev UWSGIEvent
-	rest, ok = workerPID(rest, " (pid: ", &ev)
-	if !ok {
-		return false
-	}
-	cores := 1
-	if c, ok := cutPrefix(rest, ", cores: "); ok {
-		cores, _, _ = leadingInt(c)
-	}
-	r := &d.rec
-	r.Reset()
-	r.Kind, r.Source, r.PID, r.Worker, r.Cores, r.EventMS = KindWorkerStart, SourceUWSGI, ev.PID, ev.Worker, cores, s.eventMS
-	s.emit(r, emit)
-	return true
 }
 
 // close settles what is open when the stream ends.

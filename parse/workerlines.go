@@ -1,0 +1,63 @@
+package parse
+
+import "bytes"
+
+// Worker lifecycle lines: how many workers a server runs and when one
+// starts or goes, for the busy-worker counts of the workers package.
+
+// gunicornWorker reads gunicorn's worker lines (gunicorn 20.1.0 arbiter.py
+// and workers/base.py), written by the worker itself:
+//
+//	[2026-12-01 07:25:17 +0000] [32695] [INFO] Booting worker with pid: 32695
+//	[2026-12-01 07:25:27 +0000] [32698] [INFO] Worker exiting (pid: 32698)
+func (d *dumps) gunicornWorker(s *Stream, line []byte, emit func(*Record)) {
+	ev := &s.gev
+	if string(ev.Level) != "INFO" {
+		return
+	}
+	kind := KindWorkerStart
+	i := bytes.Index(line, []byte("] Booting worker with pid: "))
+	if i < 0 {
+		if i = bytes.Index(line, []byte("] Worker exiting (pid: ")); i < 0 {
+			return
+		}
+		kind = KindWorkerExit
+	}
+	r := &d.rec
+	r.Reset()
+	r.Kind, r.Source, r.PID, r.EventMS = kind, SourceGunicorn, ev.PID, s.eventMS
+	r.TimeText, r.TimeLayout = ev.Time, TimeYMD
+	s.emit(r, emit)
+}
+
+// respawned records "Respawned uWSGI worker 1 (new pid: 509)".
+func (d *dumps) respawned(s *Stream, ev *UWSGIEvent, emit func(*Record)) {
+	r := &d.rec
+	r.Reset()
+	r.Kind, r.Source, r.PID, r.Worker, r.EventMS = KindWorkerStart, SourceUWSGI, ev.PID, ev.Worker, s.eventMS
+	r.TimeText, r.TimeLayout = ev.Time, LayoutOf(ev.Time)
+	s.emit(r, emit)
+}
+
+// spawned reads "spawned uWSGI worker 1 (pid: 32678, cores: 1)" (uWSGI
+// 2.0.21 core/master_utils.c uwsgi_respawn_worker).
+func (d *dumps) spawned(s *Stream, line []byte, emit func(*Record)) bool {
+	rest, ok := cutPrefix(line, "spawned uWSGI worker ")
+	if !ok {
+		return false
+	}
+	var ev UWSGIEvent
+	rest, ok = workerPID(rest, " (pid: ", &ev)
+	if !ok {
+		return false
+	}
+	cores := 1
+	if c, ok := cutPrefix(rest, ", cores: "); ok {
+		cores, _, _ = leadingInt(c)
+	}
+	r := &d.rec
+	r.Reset()
+	r.Kind, r.Source, r.PID, r.Worker, r.Cores, r.EventMS = KindWorkerStart, SourceUWSGI, ev.PID, ev.Worker, cores, s.eventMS
+	s.emit(r, emit)
+	return true
+}
