@@ -40,6 +40,13 @@ type Aggregates struct {
 	// OldestEventMS is the log event time of the oldest record counted
 	// (milliseconds since the epoch), 0 when none had one.
 	OldestEventMS int64
+
+	// workers holds the worker facts of every server stream ever seen,
+	// liveWorkers those with facts since the last Reset (why.go).
+	workers     map[string]*StreamWorkers
+	liveWorkers []*StreamWorkers
+	// Findings are what the pipeline concluded when it was closed.
+	Findings []Finding
 }
 
 // New returns empty Aggregates.
@@ -153,6 +160,7 @@ func (a *Aggregates) Reset() {
 	}
 	a.live = a.live[:0]
 	a.Lines, a.Events, a.Envelopes, a.OldestEventMS = Lines{}, Events{}, Envelopes{}, 0
+	a.resetWhy()
 }
 
 // Rows returns every row with facts, worst first: most timeouts, then

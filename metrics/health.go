@@ -46,6 +46,7 @@ type Events struct {
 	ListenQueueFull   int64
 	RouteOverflow     int64 // records whose route the cardinality cap turned into "overflow"
 	OperationOverflow int64
+	FrameOverflow     int64 // stuck facts whose frame the cardinality cap turned into "overflow"
 	// LogGroupTagFailures counts failed reads of a log group's AWS tags.
 	LogGroupTagFailures int64
 }

@@ -66,6 +66,10 @@ type Row struct {
 	// when the Aggregates keep them (Config.KeepDurations): DogStatsD
 	// distributions take one value per request.
 	Durations [parse.NumSources][]int64
+	// Stuck counts the stack dumps of the row's requests by where they were
+	// stuck; Findings the requests that show each finding (stuck.go, why.go).
+	Stuck    []Stuck
+	Findings [NumFindingKinds]int64
 
 	live bool // the row has facts since the last Reset
 }
@@ -122,6 +126,7 @@ func (r *Row) Merge(o *Row) {
 	}
 	r.ClientAborts += o.ClientAborts
 	r.Latency.Merge(&o.Latency)
+	r.mergeWhy(o)
 }
 
 // reset clears the facts of r and keeps its memory for the next batch.
@@ -135,5 +140,6 @@ func (r *Row) reset() {
 	for s := range r.Durations {
 		r.Durations[s] = r.Durations[s][:0]
 	}
+	r.Stuck, r.Findings = r.Stuck[:0], [NumFindingKinds]int64{}
 	r.live = false
 }
