@@ -1,0 +1,310 @@
+// Package findings concludes, from the records the pipeline sees, what
+// on-call should change: a proxy that gives up before the worker does
+// (proxy_timeout_first), clients that ask again right after a timeout
+// (retry_after_timeout), servers whose every worker was busy (saturation).
+package findings
+
+import (
+	"hash/maphash"
+	"slices"
+	"sort"
+
+	"github.com/slowroutes/slowroutes/metrics"
+	"github.com/slowroutes/slowroutes/parse"
+)
+
+// RetryWindow is how soon after a 504 or 499 the same client must ask for
+// the same route again for the request to be a retry.
+const RetryWindow = 60_000_000 // µs
+
+// timeSlackUS forgives access logs their one-second time resolution: a
+// retry sent right after a 504 may appear to start before it ended.
+const timeSlackUS = 1_000_000
+
+const (
+	maxProxySamples  = 32
+	maxLongDurations = 128
+	// longUS is the shortest worker-side duration kept: no proxy timeout
+	// is shorter.
+	longUS      = 250_000
+	maxClients  = 1 << 16
+	maxKillTime = 256
+)
+
+// worker-side sources of a route's durations, told apart so that one
+// request logged by the server and by the app counts once.
+const (
+	srcUWSGI = iota
+	srcGunicorn
+	srcApp
+	numSrc
+)
+
+// Tracker accumulates what findings need across batches: it lives as long
+// as the pipeline. Not safe for concurrent use.
+type Tracker struct {
+	routes map[*metrics.Row]*routeFacts
+	// harakiriS is the fewest whole seconds from a request's start to its
+	// harakiri kill (0: none seen); gunicornUS the durations of requests
+	// gunicorn's arbiter killed.
+	harakiriS  int64
+	gunicornUS []int64
+	clients    map[uint64]lastRequest
+	seed       maphash.Seed
+	scratch    [maxKillTime]int64 // for medians, so that none allocates
+}
+
+type routeFacts struct {
+	proxy504 int64
+	samples  []int64 // $request_time of 504s, µs
+	server   parse.Source
+	long     [numSrc]longDurations
+}
+
+type longDurations struct {
+	kept  []int64
+	count int64
+}
+
+type lastRequest struct {
+	endUS  int64
+	failed bool
+}
+
+// New returns an empty Tracker.
+func New() *Tracker {
+	return &Tracker{routes: map[*metrics.Row]*routeFacts{}, clients: map[uint64]lastRequest{}, seed: maphash.MakeSeed()}
+}
+
+// Observe reads one record of a stream (stream tells streams apart)
+// counted on row.
+func (t *Tracker) Observe(rec *parse.Record, row *metrics.Row, stream uint64) {
+	switch rec.Kind {
+	case parse.KindRequest:
+		t.request(rec, row, stream)
+	case parse.KindTimeout:
+		switch rec.Timeout {
+		case parse.TimeoutHarakiri:
+			if rec.StartUS > 0 && rec.TimeUS >= rec.StartUS {
+				s := rec.TimeUS/1_000_000 - rec.StartUS/1_000_000
+				if t.harakiriS == 0 || s < t.harakiriS {
+					t.harakiriS = s
+				}
+				f := t.facts(row)
+				f.server = parse.SourceUWSGI
+				f.long[srcUWSGI].add(rec.TimeUS - rec.StartUS)
+			}
+		case parse.TimeoutGunicornWorker:
+			t.facts(row).server = parse.SourceGunicorn
+		}
+	}
+}
+
+func (t *Tracker) request(rec *parse.Record, row *metrics.Row, stream uint64) {
+	if rec.Source == parse.SourceNginx && rec.Status == 504 {
+		f := t.facts(row)
+		f.proxy504++
+		if rec.HasDuration && len(f.samples) < maxProxySamples {
+			if f.samples == nil {
+				f.samples = make([]int64, 0, maxProxySamples)
+			}
+			f.samples = append(f.samples, rec.DurationUS)
+		}
+		if p, w := t.timeouts(f); p > 0 && w > 0 && p < w {
+			row.Findings[metrics.FindingProxyTimeoutFirst]++
+		}
+	}
+	if rec.HasDuration && rec.DurationUS >= longUS && rec.Source != parse.SourceNginx {
+		src := srcApp
+		switch rec.Source {
+		case parse.SourceUWSGI:
+			src = srcUWSGI
+		case parse.SourceGunicorn:
+			src = srcGunicorn
+		}
+		f := t.facts(row)
+		f.long[src].add(rec.DurationUS)
+		if rec.Source != parse.SourceApp {
+			f.server = rec.Source
+		}
+	}
+	if rec.Timeout == parse.TimeoutGunicornWorker && rec.HasDuration && len(t.gunicornUS) < maxKillTime {
+		// The dying worker's own line: it ran that long when the arbiter killed it.
+		if t.gunicornUS == nil {
+			t.gunicornUS = make([]int64, 0, maxKillTime)
+		}
+		t.gunicornUS = append(t.gunicornUS, rec.DurationUS)
+	}
+	if len(rec.UserAgent) > 0 && len(rec.ClientAddr) > 0 && rec.TimeUS > 0 {
+		t.retry(rec, row, stream)
+	}
+}
+
+// retry counts a request that repeats, within RetryWindow, a 504 or 499 of
+// the same client (address and user agent) on the same row and stream.
+func (t *Tracker) retry(rec *parse.Record, row *metrics.Row, stream uint64) {
+	var h maphash.Hash
+	h.SetSeed(t.seed)
+	for _, b := range [...][]byte{rec.ClientAddr, rec.UserAgent} {
+		h.Write(b)
+		h.WriteByte(0)
+	}
+	for _, s := range [...]string{row.Route, row.Method, row.Operation} {
+		h.WriteString(s)
+		h.WriteByte(0)
+	}
+	for i := range 8 {
+		h.WriteByte(byte(stream >> (8 * i)))
+	}
+	key := h.Sum64()
+	start := rec.StartUS
+	if start == 0 {
+		start = rec.TimeUS
+	}
+	if last, ok := t.clients[key]; ok && last.failed && start >= last.endUS-timeSlackUS && start-last.endUS <= RetryWindow {
+		row.Findings[metrics.FindingRetryAfterTimeout]++
+	}
+	if len(t.clients) >= maxClients {
+		clear(t.clients)
+	}
+	t.clients[key] = lastRequest{endUS: rec.TimeUS, failed: rec.Status == 504 || rec.Status == 499}
+}
+
+func (t *Tracker) facts(row *metrics.Row) *routeFacts {
+	f := t.routes[row]
+	if f == nil {
+		f = &routeFacts{}
+		t.routes[row] = f
+	}
+	return f
+}
+
+func (l *longDurations) add(us int64) {
+	l.count++
+	if len(l.kept) < maxLongDurations {
+		if l.kept == nil {
+			l.kept = make([]int64, 0, maxLongDurations)
+		}
+		l.kept = append(l.kept, us)
+	}
+}
+
+// excess is the time the durations ran past p, scaled up when more were
+// seen than kept.
+func (l *longDurations) excess(p int64) float64 {
+	var sum int64
+	for _, d := range l.kept {
+		if d > p {
+			sum += d - p
+		}
+	}
+	if len(l.kept) == 0 {
+		return 0
+	}
+	return float64(sum) * float64(l.count) / float64(len(l.kept))
+}
+
+// timeouts returns the route's proxy timeout (the median $request_time of
+// its 504s) and the worker timeout of its server, in µs; 0 when unknown.
+func (t *Tracker) timeouts(f *routeFacts) (proxy, worker int64) {
+	proxy = t.median(f.samples)
+	harakiri := int64(0)
+	if t.harakiriS > 1 {
+		// uWSGI 2.0 kills at the master's first once-a-second check after
+		// start second + harakiri (core/master_checks.c): the fewest
+		// seconds from "since" to the kill are harakiri + 1.
+		harakiri = (t.harakiriS - 1) * 1_000_000
+	}
+	gunicorn := t.median(t.gunicornUS)
+	switch {
+	case f.server == parse.SourceUWSGI:
+		worker = harakiri
+	case f.server == parse.SourceGunicorn:
+		worker = gunicorn
+	case harakiri > 0 && gunicorn > 0:
+		worker = min(harakiri, gunicorn)
+	default:
+		worker = max(harakiri, gunicorn)
+	}
+	return proxy, worker
+}
+
+func (t *Tracker) median(v []int64) int64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := t.scratch[:copy(t.scratch[:], v)]
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// Findings appends what the records so far show, route findings worst
+// first, then saturated streams.
+func (t *Tracker) Findings(agg *metrics.Aggregates, dst []metrics.Finding) []metrics.Finding {
+	start := len(dst)
+	for row, f := range t.routes {
+		p, w := t.timeouts(f)
+		if f.proxy504 == 0 || p == 0 || w == 0 || p >= w {
+			continue
+		}
+		var after float64
+		for i := range f.long {
+			after = max(after, f.long[i].excess(p))
+		}
+		dst = append(dst, metrics.Finding{Kind: metrics.FindingProxyTimeoutFirst, Key: row.Key,
+			ProxyTimeoutMS: float64(p) / 1000, WorkerTimeoutMS: float64(w) / 1000,
+			Requests: f.proxy504, WorkerSecondsAfterProxy: after / 1e6})
+	}
+	agg.EachRow(func(r *metrics.Row) {
+		if n := r.Findings[metrics.FindingRetryAfterTimeout]; n > 0 {
+			dst = append(dst, metrics.Finding{Kind: metrics.FindingRetryAfterTimeout, Key: r.Key, Requests: n})
+		}
+	})
+	sortFindings(dst[start:])
+	agg.EachStreamWorkers(func(w *metrics.StreamWorkers) {
+		if w.SaturatedUS == 0 && w.ListenQueueFull == 0 {
+			return
+		}
+		fd := metrics.Finding{Kind: metrics.FindingSaturation, Stream: w.Stream,
+			SaturatedSeconds: float64(w.SaturatedUS) / 1e6, ListenQueueFull: w.ListenQueueFull}
+		for _, h := range w.Holders {
+			fd.Requests += h.Requests
+			fd.Holders = append(fd.Holders, metrics.Holder{Key: h.Row.Key, Requests: h.Requests, WorkerSeconds: float64(h.US) / 1e6})
+		}
+		sort.Slice(fd.Holders, func(i, j int) bool {
+			a, b := fd.Holders[i], fd.Holders[j]
+			if a.WorkerSeconds != b.WorkerSeconds {
+				return a.WorkerSeconds > b.WorkerSeconds
+			}
+			return keyLess(a.Key, b.Key)
+		})
+		dst = append(dst, fd)
+	})
+	return dst
+}
+
+func sortFindings(f []metrics.Finding) {
+	sort.Slice(f, func(i, j int) bool {
+		a, b := f[i], f[j]
+		if a.Kind != b.Kind {
+			return a.Kind < b.Kind
+		}
+		if a.Requests != b.Requests {
+			return a.Requests > b.Requests
+		}
+		return keyLess(a.Key, b.Key)
+	})
+}
+
+func keyLess(a, b metrics.Key) bool {
+	if a.Route != b.Route {
+		return a.Route < b.Route
+	}
+	if a.Method != b.Method {
+		return a.Method < b.Method
+	}
+	return a.Operation < b.Operation
+}
