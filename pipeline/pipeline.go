@@ -32,12 +32,15 @@ type Config struct {
 	// MaxStreams bounds the log streams whose multi-line state is kept:
 	// past it, Evict settles the least recently used. 0: no bound.
 	MaxStreams int
+	// MaxFrames caps distinct stuck frames (default DefaultMaxFrames).
+	MaxFrames int
 }
 
 // Defaults of Config.
 const (
 	DefaultMaxOperations = 200
 	DefaultGraphQLPath   = "/graphql"
+	DefaultMaxFrames     = 200
 )
 
 // Pipeline turns the lines of any number of log streams into Aggregates.
@@ -51,6 +54,7 @@ type Pipeline struct {
 	ops      *route.Limiter
 	graphql  [][]byte
 	emit     func(*parse.Record)
+	why      // stuck frames, workers, findings (why.go)
 	routeBuf []byte
 	tmplBuf  []byte
 	opBuf    []byte
@@ -68,6 +72,9 @@ func New(cfg Config) *Pipeline {
 	if len(cfg.GraphQLPaths) == 0 {
 		cfg.GraphQLPaths = []string{DefaultGraphQLPath}
 	}
+	if cfg.MaxFrames <= 0 {
+		cfg.MaxFrames = DefaultMaxFrames
+	}
 	p := &Pipeline{
 		cfg:     cfg,
 		agg:     metrics.New(metrics.Config{SlowUS: cfg.SlowUS, KeepDurations: cfg.KeepDurations}),
@@ -78,6 +85,7 @@ func New(cfg Config) *Pipeline {
 	for _, g := range cfg.GraphQLPaths {
 		p.graphql = append(p.graphql, route.Normalize(nil, []byte(g)))
 	}
+	p.why = newWhy(cfg)
 	p.emit = p.record
 	return p
 }
@@ -95,6 +103,7 @@ func (p *Pipeline) Envelope(in event.Input, res metrics.EnvelopeResult, why even
 // Line feeds one line of stream s that came in a log event of time
 // eventMS (0 when unknown).
 func (p *Pipeline) Line(s *Stream, line []byte, eventMS int64) {
+	p.cur = s
 	parser, outcome, why := s.s.Line(line, eventMS, p.emit)
 	p.agg.Lines.Add(parser, outcome, why)
 }
@@ -124,14 +133,21 @@ func (p *Pipeline) LineTooLong() {
 }
 
 func (p *Pipeline) record(rec *parse.Record) {
+	var row *metrics.Row
 	switch rec.Kind {
 	case parse.KindRequest, parse.KindTimeout, parse.KindUpstreamFailure:
-		p.agg.Add(p.rowOf(rec), rec)
-	case parse.KindRequestStart:
-		// Only the stream needs it, to attribute a later worker timeout.
+		row = p.rowOf(rec)
+		p.agg.Add(row, rec)
+	case parse.KindStuck:
+		row = p.rowOf(rec)
+		p.agg.AddStuck(row, rec, p.frameOf(rec))
+	case parse.KindRequestStart, parse.KindWorkerStart, parse.KindWorkerExit:
+		// Only the stream needs a request start, to attribute a later worker
+		// timeout; worker starts and exits only count workers.
 	default:
 		p.agg.AddEvent(rec)
 	}
+	p.observe(rec, row)
 }
 
 // rowOf returns the row of a record's route, method and GraphQL operation,

@@ -1,6 +1,10 @@
 package pipeline
 
-import "github.com/slowroutes/slowroutes/parse"
+import (
+	"github.com/slowroutes/slowroutes/metrics"
+	"github.com/slowroutes/slowroutes/parse"
+	"github.com/slowroutes/slowroutes/workers"
+)
 
 // Stream is one log stream fed to a Pipeline: a local file, or a
 // CloudWatch Logs log stream of a log group.
@@ -9,6 +13,12 @@ type Stream struct {
 	name  string
 	group string
 	last  uint64 // the pipeline's clock at its last use
+	id    uint64 // tells streams apart for as long as the pipeline lives
+
+	// workers follows a server stream's workers, writing into sw (why.go);
+	// nil for a stream no server wrote.
+	workers *workers.Tracker
+	sw      *metrics.StreamWorkers
 }
 
 // Group is the log group of the stream, "" for a local file.
@@ -30,7 +40,8 @@ func (p *Pipeline) Stream(group, name []byte) *Stream {
 		return s
 	}
 	full := string(b)
-	s := &Stream{s: parse.NewStream(p.cfg.Parse, full), name: full, group: string(group), last: p.clock}
+	p.streamSeq++
+	s := &Stream{s: parse.NewStream(p.cfg.Parse, full), name: full, group: string(group), last: p.clock, id: p.streamSeq}
 	p.streams[full] = s
 	return s
 }
@@ -62,6 +73,7 @@ func (p *Pipeline) Close() {
 	for _, s := range p.streams {
 		p.close(s)
 	}
+	p.conclude()
 }
 
 // CloseGroup settles and forgets the streams of one log group; "" closes
@@ -75,6 +87,9 @@ func (p *Pipeline) CloseGroup(group string) {
 }
 
 func (p *Pipeline) close(s *Stream) {
+	p.cur = s
 	s.s.Close(p.emit)
+	p.settleWorkers(s)
+	p.cur = nil
 	delete(p.streams, s.name)
 }
