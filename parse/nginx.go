@@ -52,6 +52,7 @@ func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error)
 	}
 	r.Kind, r.Status, r.Method, r.URI = KindRequest, status, method, uri
 	r.ClientAddr = line[:sp]
+	r.UserAgent = userAgent(rest)
 	// The extras follow the user agent, whose closing quote is the last quote
 	// of the line: nginx writes a quote inside a field as \x22. Searching from
 	// the end skips the long user agent. A format that quotes a field after
@@ -59,9 +60,6 @@ func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error)
 	last := bytes.LastIndexByte(rest, '"')
 	if last < 0 {
 		return true, nil // common log format: no extras
-	}
-	if open := bytes.LastIndexByte(rest[:last], '"'); open >= 0 {
-		r.UserAgent = rest[open+1 : last]
 	}
 	rest = rest[last+1:]
 	extraSeconds := true
@@ -174,4 +172,34 @@ func ParseNginxError(line []byte, r *Record) (ok bool, err error) {
 		r.Kind, r.Failure, r.Status = KindUpstreamFailure, ev, 502
 	}
 	return true, nil
+}
+
+// userAgent finds the user agent after the status: ` BYTES "REFERER" "AGENT"`.
+// nginx writes a quote inside a field as \x22 and gunicorn as \", so the
+// agent is the second quoted field whatever follows it.
+func userAgent(rest []byte) []byte {
+	for field := 0; field < 2; field++ {
+		open := bytes.IndexByte(rest, '"')
+		if open < 0 {
+			return nil
+		}
+		rest = rest[open+1:]
+		end := 0
+		for {
+			q := bytes.IndexByte(rest[end:], '"')
+			if q < 0 {
+				return nil
+			}
+			end += q
+			if end == 0 || rest[end-1] != '\\' {
+				break
+			}
+			end++
+		}
+		if field == 1 {
+			return rest[:end]
+		}
+		rest = rest[end+1:]
+	}
+	return nil
 }
