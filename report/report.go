@@ -22,6 +22,11 @@ type Document struct {
 	Events    Events    `json:"events"`
 	Envelopes Envelopes `json:"envelopes"`
 	Settings  Settings  `json:"settings"`
+	// Why a route timed out (why.go): where its code was stuck, whether
+	// the workers were saturated, and what to change.
+	Stuck    []Stuck   `json:"stuck"`
+	Workers  []Workers `json:"workers"`
+	Findings []Finding `json:"findings"`
 }
 
 // Lines counts input lines; Total = Matched + Ignored + Malformed.
@@ -70,6 +75,7 @@ type Events struct {
 	ListenQueueFull   int64            `json:"listen_queue_full"`
 	RouteOverflow     int64            `json:"route_overflow"`
 	OperationOverflow int64            `json:"graphql_operation_overflow"`
+	FrameOverflow     int64            `json:"frame_overflow"`
 }
 
 // Envelopes counts CloudWatch Logs event envelopes read from event inputs.
@@ -133,13 +139,14 @@ func Build(a *metrics.Aggregates) Document {
 	d.Events = Events{
 		HarakiriBanners: e.HarakiriBanners, HarakiriRetries: e.HarakiriRetries, HarakiriIdle: e.HarakiriIdle,
 		WorkerKills: map[string]int64{}, ListenQueueFull: e.ListenQueueFull,
-		RouteOverflow: e.RouteOverflow, OperationOverflow: e.OperationOverflow,
+		RouteOverflow: e.RouteOverflow, OperationOverflow: e.OperationOverflow, FrameOverflow: e.FrameOverflow,
 	}
 	for s := parse.FirstSource; s < parse.NumSources; s++ {
 		if n := e.WorkerKills[s]; n > 0 {
 			d.Events.WorkerKills[s.String()] = n
 		}
 	}
+	buildWhy(&d, a)
 	return d
 }
 
@@ -206,7 +213,7 @@ func WriteTable(w io.Writer, d Document, top int) error {
 	if len(rows) < len(d.Routes) {
 		fmt.Fprintf(w, "... %d more rows (--top 0 shows all)\n", len(d.Routes)-len(rows))
 	}
-	return nil
+	return writeWhy(w, d, top)
 }
 
 func num(count int64, v float64) string {
