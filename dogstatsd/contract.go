@@ -42,6 +42,8 @@ const (
 	TagReason      = "reason"
 	TagInput       = "input"
 	TagCap         = "cap"
+	TagFrame       = "frame"
+	TagKind        = "kind"
 )
 
 // GlobalTags are put on every datagram by the DogStatsD client: the unified
@@ -121,7 +123,7 @@ var (
 	envelopeResult = names(metrics.EnvelopeResult(0), metrics.NumEnvelopeResults)
 	envelopeReason = names(event.ReasonNone+1, event.NumReasons)
 	inputs         = names(event.Input(1), event.NumInputs)
-	caps           = []string{capRoute, capOperation, capContexts}
+	caps           = []string{capRoute, capOperation, capContexts, capFrame}
 	methods        = route.Methods[:]
 )
 
@@ -130,6 +132,7 @@ const (
 	capRoute     = "route"
 	capOperation = "graphql_operation"
 	capContexts  = "contexts"
+	capFrame     = "frame"
 )
 
 // names lists the names of the values of an enumeration from first to just before end.
@@ -237,6 +240,24 @@ var Contract = []Spec{
 		},
 	},
 	{
+		Name: "stuck", Unit: "dump", Family: FamilyRequests, Counter: true,
+		Tags: with(TagFrame, TagKind), Values: map[string][]string{TagKind: stuckKinds, TagMethod: methods},
+		Description: "stack dumps of a route's requests by the innermost application frame they were stuck in; kind:timeout for the dump of a killed request, kind:slow for a watchdog's or a signal's",
+		row:         stuckValues,
+	},
+	{
+		Name: "workers.busy", Unit: "worker", Family: FamilyRequests, Scope: ScopeBatch,
+		Tags:        []string{TagLogGroup},
+		Description: "the most workers of one server stream busy at once, one value per stream per 10 s window, without a stream tag: max against median across instances shows imbalance",
+		batch:       busyValues,
+	},
+	{
+		Name: "findings", Unit: "request", Family: FamilyRequests, Counter: true,
+		Tags: with(TagKind), Values: map[string][]string{TagKind: findingKinds, TagMethod: methods},
+		Description: "requests that show a finding: kind:proxy_timeout_first (a 504 while the worker's own timeout is longer), kind:retry_after_timeout (the same client again within 60 s of a 504 or 499), kind:saturation (held a worker while all were busy)",
+		row:         findingValues,
+	},
+	{
 		Name: "pipeline.lines", Unit: "line", Family: FamilyHealth, Counter: true, Scope: ScopeBatch,
 		Tags:        []string{TagLogGroup, TagParser, TagResult, TagReason},
 		Values:      map[string][]string{TagParser: parsers, TagResult: lineResults, TagReason: lineReasons},
@@ -270,11 +291,12 @@ var Contract = []Spec{
 		Name: "pipeline.cardinality_overflow", Unit: "record", Family: FamilyHealth, Counter: true, Scope: ScopeBatch,
 		Tags:        []string{TagLogGroup, TagCap},
 		Values:      map[string][]string{TagCap: caps},
-		Description: "records whose route or GraphQL operation the cardinality cap turned into 'overflow'; for cap:contexts, rows folded into route:overflow to bound the contexts of one batch",
+		Description: "records whose route, GraphQL operation or stuck frame the cardinality cap turned into 'overflow'; for cap:contexts, rows folded into route:overflow to bound the contexts of one batch",
 		batch: func(b *batchFacts, put Put) {
 			put(float64(b.agg.Events.RouteOverflow), capTag[0], "", "")
 			put(float64(b.agg.Events.OperationOverflow), capTag[1], "", "")
 			put(float64(b.folded), capTag[2], "", "")
+			put(float64(b.agg.Events.FrameOverflow), capTag[3], "", "")
 		},
 	},
 	{

@@ -18,7 +18,7 @@ var (
 	inputTag     [event.NumInputs]string
 	envelopeTag  [metrics.NumEnvelopeResults]string
 	envReasonTag [event.NumReasons]string
-	capTag       = [...]string{TagCap + ":" + capRoute, TagCap + ":" + capOperation, TagCap + ":" + capContexts}
+	capTag       = [...]string{TagCap + ":" + capRoute, TagCap + ":" + capOperation, TagCap + ":" + capContexts, TagCap + ":" + capFrame}
 )
 
 func init() {
