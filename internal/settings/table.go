@@ -85,6 +85,24 @@ var Table = []Setting{
 			c.Pipeline.Parse.AccessIntUnitUS = u
 			return nil
 		}},
+	{Flag: "max-frames", Env: "SLOWROUTES_MAX_FRAMES", Default: strconv.Itoa(pipeline.DefaultMaxFrames), Scope: ScopePipeline,
+		Usage: "cardinality cap: at most `N` distinct stuck frames, the rest become \"overflow\"",
+		set:   func(c *Config, v string) (err error) { c.Pipeline.MaxFrames, err = positiveInt(v, 0); return }},
+	{Flag: "frame-include", Env: "SLOWROUTES_FRAME_INCLUDE", Scope: ScopePipeline, List: true,
+		Usage: "path `PREFIX` of application code in stack dumps, whatever else the path says (repeatable; comma-separated in the environment)",
+		set:   func(c *Config, v string) error { return addPrefix(&c.Pipeline.Parse.Frames.Include, v) }},
+	{Flag: "frame-exclude", Env: "SLOWROUTES_FRAME_EXCLUDE", Scope: ScopePipeline, List: true,
+		Usage: "path `PREFIX` that is not application code in stack dumps, besides the standard library and site-packages (repeatable)",
+		set:   func(c *Config, v string) error { return addPrefix(&c.Pipeline.Parse.Frames.Exclude, v) }},
+	{Flag: "frame-strip", Env: "SLOWROUTES_FRAME_STRIP", Scope: ScopePipeline, List: true,
+		Usage: "path `PREFIX` cut from a stuck frame's path, e.g. /srv/shop/ (repeatable; a path under none keeps its last --frame-components)",
+		set:   func(c *Config, v string) error { return addPrefix(&c.Pipeline.Parse.Frames.Strip, v) }},
+	{Flag: "frame-components", Env: "SLOWROUTES_FRAME_COMPONENTS", Default: strconv.Itoa(parse.DefaultFrameComponents), Scope: ScopePipeline,
+		Usage: "trailing path `components` a stuck frame keeps when no --frame-strip prefix matches",
+		set: func(c *Config, v string) (err error) {
+			c.Pipeline.Parse.Frames.Components, err = positiveInt(v, 64)
+			return
+		}},
 	{Flag: "max-contexts", Env: "SLOWROUTES_MAX_CONTEXTS", Default: strconv.Itoa(dogstatsd.DefaultMaxContexts), Scope: ScopeEmit,
 		Usage: "at most `N` distinct metric contexts per batch (the Lambda Extension keeps at most 10,240 per flush); the least bad rows past it go to route:overflow",
 		set: func(c *Config, v string) (err error) {
@@ -177,4 +195,13 @@ func positiveInt(v string, max int) (int, error) {
 		return 0, fmt.Errorf("at most %d", max)
 	}
 	return n, nil
+}
+
+// addPrefix adds a path prefix of a frame setting.
+func addPrefix(list *[]string, v string) error {
+	if strings.ContainsAny(v, "\x00\n") {
+		return errors.New("want a path prefix")
+	}
+	*list = append(*list, v)
+	return nil
 }
