@@ -47,6 +47,13 @@ func TestEmitSendsWhatTheFunctionsSend(t *testing.T) {
 	if err != nil || len(events) == 0 {
 		t.Fatalf("no event fixtures: %v", err)
 	}
+	// In the order the golden files deliver them: what a container
+	// concludes across deliveries (findings) depends on it.
+	order := []string{"cw-uwsgi-0", "cw-uwsgi-logdate-", "cw-nginx-access-0", "cw-nginx-access-json-", "cw-nginx-error-", "cw-gunicorn-error-", "cw-gunicorn-access-"}
+	rank := func(f string) int {
+		return slices.IndexFunc(order, func(p string) bool { return strings.HasPrefix(filepath.Base(f), p) })
+	}
+	slices.SortStableFunc(events, func(a, b string) int { return rank(a) - rank(b) })
 	for _, fn := range []string{"harakiri", "slowlog"} {
 		t.Run(fn, func(t *testing.T) {
 			code, got, stderr := emitCLI(t, append([]string{"--dry-run", "--metrics", fn, "--tags", "team:web"}, events...)...)

@@ -95,6 +95,11 @@ func TestDefaultPatternKeepsTimeouts(t *testing.T) {
 		t.Fatalf("no captures: %v", err)
 	}
 	files = append(files, "../../testdata/captures/nginx-access.json")
+	incidents, err := filepath.Glob("../../testdata/captures/incidents/*/*.log")
+	if err != nil || len(incidents) == 0 {
+		t.Fatalf("no incident captures: %v", err)
+	}
+	files = append(files, incidents...)
 	all, filtered := pipeline.New(pipeline.Config{}), pipeline.New(pipeline.Config{})
 	for _, f := range files {
 		fh, err := os.Open(f)
