@@ -27,7 +27,7 @@ const (
 	// longUS is the shortest worker-side duration kept: no proxy timeout
 	// is shorter.
 	longUS      = 250_000
-	maxClients  = 1 << 16
+	maxClients  = 1 << 14
 	maxKillTime = 256
 )
 
@@ -49,12 +49,14 @@ type Tracker struct {
 	// gunicorn's arbiter killed.
 	harakiriS  int64
 	gunicornUS []int64
-	clients    map[uint64]lastRequest
+	clients    map[uint64]int64 // a client's latest request on a row, when it failed: its end
+	nextID     uint64
 	seed       maphash.Seed
 	scratch    [maxKillTime]int64 // for medians, so that none allocates
 }
 
 type routeFacts struct {
+	id       uint64 // tells rows apart in the retry keys
 	proxy504 int64
 	samples  []int64 // $request_time of 504s, µs
 	server   parse.Source
@@ -66,14 +68,9 @@ type longDurations struct {
 	count int64
 }
 
-type lastRequest struct {
-	endUS  int64
-	failed bool
-}
-
 // New returns an empty Tracker.
 func New() *Tracker {
-	return &Tracker{routes: map[*metrics.Row]*routeFacts{}, clients: map[uint64]lastRequest{}, seed: maphash.MakeSeed()}
+	return &Tracker{routes: map[*metrics.Row]*routeFacts{}, clients: map[uint64]int64{}, seed: maphash.MakeSeed()}
 }
 
 // Observe reads one record of a stream (stream tells streams apart)
@@ -136,44 +133,53 @@ func (t *Tracker) request(rec *parse.Record, row *metrics.Row, stream uint64) {
 		t.gunicornUS = append(t.gunicornUS, rec.DurationUS)
 	}
 	if len(rec.UserAgent) > 0 && len(rec.ClientAddr) > 0 && rec.TimeUS > 0 {
-		t.retry(rec, row, stream)
+		// Only failures are kept, so that without a recent 504 or 499 a
+		// request costs nothing here.
+		if failed := rec.Status == 504 || rec.Status == 499; failed || len(t.clients) > 0 {
+			t.retry(rec, row, stream, failed)
+		}
 	}
 }
 
-// retry counts a request that repeats, within RetryWindow, a 504 or 499 of
-// the same client (address and user agent) on the same row and stream.
-func (t *Tracker) retry(rec *parse.Record, row *metrics.Row, stream uint64) {
-	var h maphash.Hash
-	h.SetSeed(t.seed)
-	for _, b := range [...][]byte{rec.ClientAddr, rec.UserAgent} {
-		h.Write(b)
-		h.WriteByte(0)
-	}
-	for _, s := range [...]string{row.Route, row.Method, row.Operation} {
-		h.WriteString(s)
-		h.WriteByte(0)
-	}
-	for i := range 8 {
-		h.WriteByte(byte(stream >> (8 * i)))
-	}
-	key := h.Sum64()
+// retry counts a request that repeats, within RetryWindow, a 504 or 499
+// of the same client (address and user agent) on the same row and stream:
+// the client's latest request there, which is all the map keeps.
+func (t *Tracker) retry(rec *parse.Record, row *metrics.Row, stream uint64, failed bool) {
+	key := (maphash.Bytes(t.seed, rec.ClientAddr)*31 ^ maphash.Bytes(t.seed, rec.UserAgent)) ^
+		t.facts(row).id*0x9e3779b97f4a7c15 ^ stream*0xc2b2ae3d27d4eb4f
 	start := rec.StartUS
 	if start == 0 {
 		start = rec.TimeUS
 	}
-	if last, ok := t.clients[key]; ok && last.failed && start >= last.endUS-timeSlackUS && start-last.endUS <= RetryWindow {
-		row.Findings[metrics.FindingRetryAfterTimeout]++
+	if last, ok := t.clients[key]; ok {
+		if start >= last-timeSlackUS && start-last <= RetryWindow {
+			row.Findings[metrics.FindingRetryAfterTimeout]++
+		}
+		if !failed {
+			delete(t.clients, key)
+		}
+	}
+	if !failed {
+		return
 	}
 	if len(t.clients) >= maxClients {
-		clear(t.clients)
+		for k, end := range t.clients {
+			if rec.TimeUS-end > RetryWindow {
+				delete(t.clients, k)
+			}
+		}
+		if len(t.clients) >= maxClients {
+			clear(t.clients)
+		}
 	}
-	t.clients[key] = lastRequest{endUS: rec.TimeUS, failed: rec.Status == 504 || rec.Status == 499}
+	t.clients[key] = rec.TimeUS
 }
 
 func (t *Tracker) facts(row *metrics.Row) *routeFacts {
 	f := t.routes[row]
 	if f == nil {
-		f = &routeFacts{}
+		t.nextID++
+		f = &routeFacts{id: t.nextID}
 		t.routes[row] = f
 	}
 	return f

@@ -42,22 +42,22 @@ type Stuck struct {
 const MaxStuckPerRow = 32
 
 // AddStuck counts the stack dump rec of a request of row, whose frame (a
-// value the cardinality cap admitted) may differ from rec.Frame.
+// value the cardinality cap admitted) may differ from rec.Stuck.Frame.
 func (a *Aggregates) AddStuck(row *Row, rec *parse.Record, frame []byte) {
 	if !row.live {
 		row.live = true
 		a.live = append(a.live, row)
 	}
 	a.seen(rec)
-	kind := StuckKindOf(rec)
+	kind, at := StuckKindOf(rec), rec.Stuck
 	for i := range row.Stuck {
 		s := &row.Stuck[i]
-		if s.Kind == kind && s.Frame == string(frame) && s.WaitingIn == string(rec.WaitingIn) && s.Wchan == string(rec.Wchan) {
+		if s.Kind == kind && s.Frame == string(frame) && s.WaitingIn == string(at.WaitingIn) && s.Wchan == string(at.Wchan) {
 			s.Count++
 			return
 		}
 	}
-	s := Stuck{Frame: string(frame), WaitingIn: string(rec.WaitingIn), Wchan: string(rec.Wchan), Kind: kind, Count: 1}
+	s := Stuck{Frame: string(frame), WaitingIn: string(at.WaitingIn), Wchan: string(at.Wchan), Kind: kind, Count: 1}
 	if len(row.Stuck) >= MaxStuckPerRow {
 		for i := range row.Stuck {
 			if o := &row.Stuck[i]; o.Kind == kind && o.Frame == overflowFrame {

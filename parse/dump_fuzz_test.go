@@ -35,9 +35,9 @@ func FuzzDumps(f *testing.F) {
 			if r.Kind != KindStuck {
 				return
 			}
-			i := bytes.LastIndexByte(r.Frame, ':')
-			if i < 0 || !funcs[string(r.Frame[i+1:])] {
-				t.Fatalf("frame %q is no frame line of the input", r.Frame)
+			i := bytes.LastIndexByte(r.Stuck.Frame, ':')
+			if i < 0 || !funcs[string(r.Stuck.Frame[i+1:])] {
+				t.Fatalf("frame %q is no frame line of the input", r.Stuck.Frame)
 			}
 		}
 		for _, l := range bytes.Split(in, []byte("\n")) {

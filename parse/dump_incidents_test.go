@@ -39,7 +39,7 @@ func readStuck(t *testing.T, path string) (stuck []stuckSeen, malformed int) {
 	emit := func(r *Record) {
 		if r.Kind == KindStuck {
 			stuck = append(stuck, stuckSeen{r.Timeout != TimeoutNone, string(r.Method), string(r.URI),
-				string(r.Frame), string(r.WaitingIn), string(r.Wchan), r.PID})
+				string(r.Stuck.Frame), string(r.Stuck.WaitingIn), string(r.Stuck.Wchan), r.PID})
 		}
 	}
 	sc := bufio.NewScanner(f)

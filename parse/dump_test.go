@@ -132,7 +132,7 @@ func stuckOf(t *testing.T, cfg Config, lines string) []string {
 		if r.Timeout != TimeoutNone {
 			kind = "timeout"
 		}
-		out = append(out, strings.Join([]string{kind, string(r.Method), string(r.URI), string(r.Frame), string(r.WaitingIn), string(r.Wchan)}, " "))
+		out = append(out, strings.Join([]string{kind, string(r.Method), string(r.URI), string(r.Stuck.Frame), string(r.Stuck.WaitingIn), string(r.Stuck.Wchan)}, " "))
 	}
 	for _, l := range strings.Split(strings.TrimSpace(lines), "\n") {
 		s.Line([]byte(l), 0, emit)

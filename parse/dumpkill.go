@@ -85,7 +85,8 @@ func (d *dumps) emitStuck(s *Stream, emit func(*Record), f stuckFact) {
 	r := &d.stuckRec
 	r.Reset()
 	r.Kind, r.Source, r.Timeout, r.PID = KindStuck, f.source, f.timeout, f.pid
-	r.Frame, r.WaitingIn, r.Wchan = f.frame, f.waiting, f.wchan
+	d.stuckAt = StuckAt{Frame: f.frame, WaitingIn: f.waiting, Wchan: f.wchan}
+	r.Stuck = &d.stuckAt
 	r.Method, r.URI, r.Route, r.Operation = f.method, f.uri, f.route, f.operation
 	r.TimeUS, r.EventMS = f.timeUS, s.eventMS
 	emit(r)

@@ -17,6 +17,7 @@ type dumps struct {
 	// rec is for the worker records, stuckRec for the stuck facts: one may
 	// be emitted while the other is.
 	rec, stuckRec Record
+	stuckAt       StuckAt
 	// lines counts the stream's lines; garbledUntil is the line until which
 	// a dump that begins is suspect, because another one was just cut into.
 	lines, garbledUntil int64

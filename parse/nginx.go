@@ -52,7 +52,6 @@ func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error)
 	}
 	r.Kind, r.Status, r.Method, r.URI = KindRequest, status, method, uri
 	r.ClientAddr = line[:sp]
-	r.UserAgent = userAgent(rest)
 	// The extras follow the user agent, whose closing quote is the last quote
 	// of the line: nginx writes a quote inside a field as \x22. Searching from
 	// the end skips the long user agent. A format that quotes a field after
@@ -61,6 +60,7 @@ func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error)
 	if last < 0 {
 		return true, nil // common log format: no extras
 	}
+	r.UserAgent = userAgent(rest)
 	rest = rest[last+1:]
 	extraSeconds := true
 	for len(rest) > 0 {
@@ -176,30 +176,36 @@ func ParseNginxError(line []byte, r *Record) (ok bool, err error) {
 
 // userAgent finds the user agent after the status: ` BYTES "REFERER" "AGENT"`.
 // nginx writes a quote inside a field as \x22 and gunicorn as \", so the
-// agent is the second quoted field whatever follows it.
+// agent is the second quoted field, whatever follows it.
 func userAgent(rest []byte) []byte {
-	for field := 0; field < 2; field++ {
-		open := bytes.IndexByte(rest, '"')
-		if open < 0 {
-			return nil
-		}
-		rest = rest[open+1:]
-		end := 0
-		for {
-			q := bytes.IndexByte(rest[end:], '"')
-			if q < 0 {
-				return nil
-			}
-			end += q
-			if end == 0 || rest[end-1] != '\\' {
-				break
-			}
-			end++
-		}
-		if field == 1 {
-			return rest[:end]
-		}
-		rest = rest[end+1:]
+	ref := bytes.IndexByte(rest, '"')
+	if ref < 0 {
+		return nil
 	}
-	return nil
+	rest = rest[ref+1:]
+	end := closingQuote(rest)
+	if end < 0 || len(rest) < end+3 || rest[end+1] != ' ' || rest[end+2] != '"' {
+		return nil
+	}
+	rest = rest[end+3:]
+	if end = closingQuote(rest); end < 0 {
+		return nil
+	}
+	return rest[:end]
+}
+
+// closingQuote is the index of the first quote of b not escaped by a
+// backslash, -1 if none.
+func closingQuote(b []byte) int {
+	for off := 0; ; {
+		q := bytes.IndexByte(b[off:], '"')
+		if q < 0 {
+			return -1
+		}
+		q += off
+		if q == 0 || b[q-1] != '\\' {
+			return q
+		}
+		off = q + 1
+	}
 }

@@ -35,8 +35,8 @@ const (
 	KindStuck
 	// KindWorkerStart is a worker process that began serving (uWSGI
 	// "spawned uWSGI worker N (pid: P, cores: C)" and "Respawned uWSGI
-	// worker", gunicorn "Booting worker with pid: P"): PID, Worker and
-	// Cores say which.
+	// worker", gunicorn "Booting worker with pid: P"): PID and Worker say
+	// which.
 	KindWorkerStart
 	// KindWorkerExit is a worker that left on its own (gunicorn "Worker
 	// exiting (pid: P)"); a killed one is a KindWorkerKill.
@@ -122,13 +122,11 @@ type Record struct {
 	PID int // process that served the request (worker pid), 0 when unknown
 	Try int // harakiri try (1 for the first)
 
-	// Worker is a uWSGI worker's number, Cores its cores (KindWorkerStart).
-	Worker, Cores int
-	// Frame is the innermost application frame of a stuck request's stack
-	// ("billing/views.py:render_invoice_pdf"), WaitingIn its innermost frame
-	// of all ("socket.py:readinto"), Wchan the kernel function the uWSGI
-	// worker slept in (harakiri-verbose); for KindStuck.
-	Frame, WaitingIn, Wchan []byte
+	// Worker is a uWSGI worker's number (KindWorkerStart).
+	Worker int
+	// Stuck says where a KindStuck record's request was stuck; nil for
+	// other kinds (a pointer keeps the Record small: it is reset per line).
+	Stuck *StuckAt
 
 	// TimeText is the line's own time as written, in TimeLayout: when the
 	// line was logged (for a finished request, about when it ended).
@@ -144,6 +142,15 @@ type Record struct {
 	// EventMS is the time of the log event the line came in (a CloudWatch
 	// Logs event timestamp, milliseconds since the epoch), 0 when unknown.
 	EventMS int64
+}
+
+// StuckAt is where a stack dump found a request's code.
+type StuckAt struct {
+	// Frame is the innermost application frame
+	// ("billing/views.py:render_invoice_pdf"), WaitingIn the innermost
+	// frame of all ("socket.py:readinto"), Wchan the kernel function the
+	// uWSGI worker slept in (harakiri-verbose), "" when not logged.
+	Frame, WaitingIn, Wchan []byte
 }
 
 // Reset clears r for reuse without freeing anything.

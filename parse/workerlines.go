@@ -51,13 +51,12 @@ func (d *dumps) spawned(s *Stream, line []byte, emit func(*Record)) bool {
 	if !ok {
 		return false
 	}
-	cores := 1
-	if c, ok := cutPrefix(rest, ", cores: "); ok {
-		cores, _, _ = leadingInt(c)
+	if _, ok := cutPrefix(rest, ", cores: "); !ok {
+		return false
 	}
 	r := &d.rec
 	r.Reset()
-	r.Kind, r.Source, r.PID, r.Worker, r.Cores, r.EventMS = KindWorkerStart, SourceUWSGI, ev.PID, ev.Worker, cores, s.eventMS
+	r.Kind, r.Source, r.PID, r.Worker, r.EventMS = KindWorkerStart, SourceUWSGI, ev.PID, ev.Worker, s.eventMS
 	s.emit(r, emit)
 	return true
 }

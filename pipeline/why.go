@@ -24,7 +24,7 @@ func newWhy(cfg Config) why {
 
 // frameOf is a stuck record's frame under the cardinality cap.
 func (p *Pipeline) frameOf(rec *parse.Record) []byte {
-	f := p.frames.Admit(rec.Frame)
+	f := p.frames.Admit(rec.Stuck.Frame)
 	if string(f) == route.Overflow {
 		p.agg.Events.FrameOverflow++
 	}
