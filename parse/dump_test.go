@@ -208,6 +208,15 @@ func TestDumpEdges(t *testing.T) {
 		{"two requests in flight: the route is unknown",
 			start("7", "/x") + start("8", "/y") + "Timeout (0:00:01)!\nThread 0x2 (most recent call first):\n" + `  File "/srv/app/b.py", line 3 in g` + "\n{}\n",
 			[]string{"slow   app/b.py:g app/b.py:g "}},
+		{"a dump whose header another line swallowed after a kill is that kill's",
+			start("479", "/a") + kill("479") + "Current thread 0x1 (most recent call first):\n" + `  File "/srv/app/a.py", line 1 in slow_a` + "\n" +
+				"[2026-12-01 07:25:36 +0000] [479] [INFO] Worker exiting (pid: 479)\n",
+			[]string{"timeout GET /a app/a.py:slow_a app/a.py:slow_a "}},
+		{"a JSON line ends a dump, whatever it says",
+			start("7", "/x") + "Timeout (0:00:01)!\nThread 0x2 (most recent call first):\n" + `  File "/srv/app/b.py", line 3 in g` + "\n" +
+				`{"event":"request_finished","pid":7,"method":"GET","path":"/x","status":200,"msg":"done, line 3"}` + "\n" +
+				"Timeout (0:00:01)!\nThread 0x2 (most recent call first):\n" + `  File "/srv/app/c.py", line 3 in h` + "\n{}\n",
+			[]string{"slow GET /x app/b.py:g app/b.py:g ", "slow   app/c.py:h app/c.py:h "}},
 		{"a crash is no stuck request",
 			"Fatal Python error: Segmentation fault\nCurrent thread 0x1 (most recent call first):\n" + `  File "/srv/app/b.py", line 3 in g` + "\n{}\n",
 			nil},

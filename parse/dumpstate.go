@@ -110,7 +110,9 @@ func (d *dumps) line(s *Stream, line []byte, emit func(*Record)) (Parser, Outcom
 	if f.watchdog && d.watchdogBody(line) {
 		return ParserDump, Matched, NotMalformed, true
 	}
-	if dumpGarbage(line) {
+	// A JSON or bracketed line is another writer's own line, never the
+	// rest of a dump line: it ends the dump and is read as usual.
+	if line[0] != '{' && line[0] != '[' && dumpGarbage(line) {
 		return d.garbage(s, line, emit)
 	}
 	d.endFault(s, emit)
@@ -164,8 +166,11 @@ func (d *dumps) dumpLine(s *Stream, line []byte, emit func(*Record)) (Parser, Ou
 		}
 		if !f.open {
 			// faulthandler.register() dumps have no header line; one that
-			// begins just after garbage may be the rest of a cut dump.
+			// begins just after garbage may be the rest of a cut dump. One
+			// that begins while a kill waits for its dump is that dump,
+			// whose header another line swallowed.
 			d.beginFault(d.lines <= d.garbledUntil)
+			d.tie()
 		}
 		d.endThread()
 		f.inThread, f.bottom = true, false
