@@ -50,6 +50,7 @@ type Tracker struct {
 	harakiriS  int64
 	gunicornUS []int64
 	clients    map[uint64]int64 // a client's latest request on a row, when it failed: its end
+	addrs      map[uint64]int64 // the latest failure of each client address
 	nextID     uint64
 	seed       maphash.Seed
 	scratch    [maxKillTime]int64 // for medians, so that none allocates
@@ -70,7 +71,7 @@ type longDurations struct {
 
 // New returns an empty Tracker.
 func New() *Tracker {
-	return &Tracker{routes: map[*metrics.Row]*routeFacts{}, clients: map[uint64]int64{}, seed: maphash.MakeSeed()}
+	return &Tracker{routes: map[*metrics.Row]*routeFacts{}, clients: map[uint64]int64{}, addrs: map[uint64]int64{}, seed: maphash.MakeSeed()}
 }
 
 // Observe reads one record of a stream (stream tells streams apart)
@@ -132,10 +133,10 @@ func (t *Tracker) request(rec *parse.Record, row *metrics.Row, stream uint64) {
 		}
 		t.gunicornUS = append(t.gunicornUS, rec.DurationUS)
 	}
-	if len(rec.UserAgent) > 0 && len(rec.ClientAddr) > 0 && rec.TimeUS > 0 {
+	if len(rec.ClientAddr) > 0 && rec.TimeUS > 0 {
 		// Only failures are kept, so that without a recent 504 or 499 a
 		// request costs nothing here.
-		if failed := rec.Status == 504 || rec.Status == 499; failed || len(t.clients) > 0 {
+		if failed := rec.Status == 504 || rec.Status == 499; failed || len(t.addrs) > 0 {
 			t.retry(rec, row, stream, failed)
 		}
 	}
@@ -145,12 +146,22 @@ func (t *Tracker) request(rec *parse.Record, row *metrics.Row, stream uint64) {
 // of the same client (address and user agent) on the same row and stream:
 // the client's latest request there, which is all the map keeps.
 func (t *Tracker) retry(rec *parse.Record, row *metrics.Row, stream uint64, failed bool) {
-	key := (maphash.Bytes(t.seed, rec.ClientAddr)*31 ^ maphash.Bytes(t.seed, rec.UserAgent)) ^
-		t.facts(row).id*0x9e3779b97f4a7c15 ^ stream*0xc2b2ae3d27d4eb4f
 	start := rec.StartUS
 	if start == 0 {
 		start = rec.TimeUS
 	}
+	addr := maphash.Bytes(t.seed, rec.ClientAddr)
+	if !failed {
+		// Most addresses had no failure in the last minute: one short hash.
+		if end, ok := t.addrs[addr]; !ok || start-end > RetryWindow {
+			return
+		}
+	}
+	agent := rec.Agent()
+	if len(agent) == 0 {
+		return
+	}
+	key := addr*31 ^ maphash.Bytes(t.seed, agent) ^ t.facts(row).id*0x9e3779b97f4a7c15 ^ stream*0xc2b2ae3d27d4eb4f
 	if last, ok := t.clients[key]; ok {
 		if start >= last-timeSlackUS && start-last <= RetryWindow {
 			row.Findings[metrics.FindingRetryAfterTimeout]++
@@ -168,11 +179,18 @@ func (t *Tracker) retry(rec *parse.Record, row *metrics.Row, stream uint64, fail
 				delete(t.clients, k)
 			}
 		}
+		for a, end := range t.addrs {
+			if rec.TimeUS-end > RetryWindow {
+				delete(t.addrs, a)
+			}
+		}
 		if len(t.clients) >= maxClients {
 			clear(t.clients)
+			clear(t.addrs)
 		}
 	}
 	t.clients[key] = rec.TimeUS
+	t.addrs[addr] = max(t.addrs[addr], rec.TimeUS)
 }
 
 func (t *Tracker) facts(row *metrics.Row) *routeFacts {

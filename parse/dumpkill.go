@@ -172,7 +172,7 @@ func (d *dumps) record(s *Stream, r *Record, emit func(*Record)) {
 	}
 	switch r.Kind {
 	case KindRequest:
-		if r.PID > 0 {
+		if r.PID > 0 && (len(d.stuck) > 0 || len(d.kills) > 0) {
 			d.settleStuck(s, emit, r.PID, r, false)
 			d.forgetKill(r.PID)
 		}
@@ -210,6 +210,7 @@ func (d *dumps) gunicorn(s *Stream, line []byte, emit func(*Record)) {
 	switch ev.Kind {
 	case GunicornWorkerTimeout:
 		d.killed[d.nextKilled] = killTime{pid: ev.Worker, timeUS: s.rec.TimeUS}
+		d.anyKilled = true
 		d.nextKilled = (d.nextKilled + 1) % len(d.killed)
 		d.expireKills()
 		if len(d.kills) == maxPendingKills {
@@ -342,7 +343,7 @@ type killTime struct {
 // time of its own takes the kill's, its start being the kill less the
 // duration it logged.
 func (d *dumps) annotate(r *Record) {
-	if r.Kind != KindRequest || r.PID <= 0 {
+	if !d.anyKilled || r.Kind != KindRequest || r.PID <= 0 {
 		return
 	}
 	for i := range d.killed {

@@ -28,6 +28,7 @@ type dumps struct {
 	// killed are the latest gunicorn kills, for the dying workers' lines.
 	killed     [maxPendingKills]killTime
 	nextKilled int
+	anyKilled  bool
 }
 
 // faultDump is the faulthandler or dogslow dump being read.

@@ -60,7 +60,7 @@ func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error)
 	if last < 0 {
 		return true, nil // common log format: no extras
 	}
-	r.UserAgent = userAgent(rest)
+	r.agentIn = rest
 	rest = rest[last+1:]
 	extraSeconds := true
 	for len(rest) > 0 {

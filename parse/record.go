@@ -112,7 +112,10 @@ type Record struct {
 	// ClientAddr and UserAgent say who sent the request, as an access line
 	// logged them (nginx $remote_addr and "$http_user_agent", still
 	// escaped): together they tell one client's retries from another's.
+	// Read the user agent with Agent: ParseCombined leaves it to be found
+	// when it is asked for, which few lines need.
 	ClientAddr, UserAgent []byte
+	agentIn               []byte // where Agent finds a combined-format line's user agent
 
 	Status int
 	// DurationUS is the request duration in microseconds; HasDuration says whether the line had one.
@@ -151,6 +154,15 @@ type StuckAt struct {
 	// frame of all ("socket.py:readinto"), Wchan the kernel function the
 	// uWSGI worker slept in (harakiri-verbose), "" when not logged.
 	Frame, WaitingIn, Wchan []byte
+}
+
+// Agent returns the request's user agent, finding it in a
+// combined-format line the first time it is asked for.
+func (r *Record) Agent() []byte {
+	if r.UserAgent == nil && r.agentIn != nil {
+		r.UserAgent, r.agentIn = userAgent(r.agentIn), nil
+	}
+	return r.UserAgent
 }
 
 // Reset clears r for reuse without freeing anything.

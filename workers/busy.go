@@ -169,22 +169,26 @@ func (t *Tracker) hold(a, b int64, out *metrics.StreamWorkers) {
 // busy slot is settled; then a new pid may take it over. Past maxPIDs pids
 // busy in the ring at once, the longest idle one's bit is shared.
 func (t *Tracker) bitOf(pid int, lastSlot int64) int {
-	free, oldest := -1, 0
-	for i := range t.pids {
-		p := &t.pids[i]
-		if p.pid == pid {
+	for i := range t.pids[:t.npids] {
+		if p := &t.pids[i]; p.pid == pid {
 			p.last = max(p.last, lastSlot)
 			return i
 		}
-		if free < 0 && (p.pid == 0 || p.last < t.baseSlot) {
-			free = i
-		}
-		if p.last < t.pids[oldest].last {
-			oldest = i
-		}
 	}
-	if free < 0 {
-		free = oldest
+	free := t.npids
+	if free == maxPIDs {
+		free = 0
+		for i := range t.pids {
+			if p := &t.pids[i]; p.last < t.baseSlot {
+				free = i
+				break
+			}
+			if t.pids[i].last < t.pids[free].last {
+				free = i
+			}
+		}
+	} else {
+		t.npids++
 	}
 	t.pids[free] = pidBit{pid: pid, last: lastSlot}
 	return free

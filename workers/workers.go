@@ -23,7 +23,7 @@ const (
 	ringSlots      = ringWindows * slotsPerWindow
 	maxPIDs        = 64  // workers told apart by pid at once
 	maxLive        = 256 // gunicorn worker pids followed
-	recentHolds    = 256 // intervals kept to name the rows that held a saturated server
+	recentHolds    = 64  // intervals kept to name the rows that held a saturated server
 )
 
 // Tracker follows the workers of one stream. Feed it every record of the
@@ -39,6 +39,7 @@ type Tracker struct {
 	anon     [ringSlots]uint16
 	seen     [ringWindows]bool
 	pids     [maxPIDs]pidBit
+	npids    int // pids[:npids] have been given out
 	holds    [recentHolds]interval
 	nextHold int
 }
@@ -85,7 +86,7 @@ func (t *Tracker) Observe(rec *parse.Record, row *metrics.Row, out *metrics.Stre
 			t.interval(rec, row, out)
 		}
 	}
-	if rec.TimeUS > 0 {
+	if rec.TimeUS > 0 && IsServer(rec) {
 		t.touch(rec.TimeUS, out)
 	}
 	out.Server, out.Workers = t.server, t.workers
