@@ -123,7 +123,7 @@ var (
 	envelopeResult = names(metrics.EnvelopeResult(0), metrics.NumEnvelopeResults)
 	envelopeReason = names(event.ReasonNone+1, event.NumReasons)
 	inputs         = names(event.Input(1), event.NumInputs)
-	caps           = []string{capRoute, capOperation, capContexts, capFrame}
+	caps           = []string{capRoute, capOperation, capContexts}
 	methods        = route.Methods[:]
 )
 
@@ -290,7 +290,7 @@ var Contract = []Spec{
 	{
 		Name: "pipeline.cardinality_overflow", Unit: "record", Family: FamilyHealth, Counter: true, Scope: ScopeBatch,
 		Tags:        []string{TagLogGroup, TagCap},
-		Values:      map[string][]string{TagCap: caps},
+		Values:      map[string][]string{TagCap: capsAndFrame},
 		Description: "records whose route, GraphQL operation or stuck frame the cardinality cap turned into 'overflow'; for cap:contexts, rows folded into route:overflow to bound the contexts of one batch",
 		batch: func(b *batchFacts, put Put) {
 			put(float64(b.agg.Events.RouteOverflow), capTag[0], "", "")

@@ -12,6 +12,8 @@ import (
 // served, every request a client repeated).
 
 var (
+	// capsAndFrame are the cap tag's values: the stuck frame cap is one.
+	capsAndFrame = append(append([]string{}, caps...), capFrame)
 	stuckKinds   = names(metrics.StuckKind(0), metrics.NumStuckKinds)
 	findingKinds = names(metrics.FindingKind(0), metrics.NumFindingKinds)
 	stuckKindTag [metrics.NumStuckKinds]string
