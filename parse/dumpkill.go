@@ -164,12 +164,16 @@ func (d *dumps) settleStuck(s *Stream, emit func(*Record), pid int, r *Record, a
 	}
 }
 
-// record sees every record the stream emits: kills and the lines of dying
+// seen notes the time of a record the stream emits and reports whether
+// record needs it: a request line only while a kill or a dump waits.
+func (d *dumps) seen(r *Record) bool {
+	d.lastUS = max(d.lastUS, r.TimeUS)
+	return r.Kind != KindRequest || len(d.stuck)+len(d.kills) != 0
+}
+
+// record sees the records seen lets through: kills and the lines of dying
 // workers settle what waits for them.
 func (d *dumps) record(s *Stream, r *Record, emit func(*Record)) {
-	if r.TimeUS > d.lastUS {
-		d.lastUS = r.TimeUS
-	}
 	switch r.Kind {
 	case KindRequest:
 		if r.PID > 0 && (len(d.stuck) > 0 || len(d.kills) > 0) {
@@ -343,7 +347,7 @@ type killTime struct {
 // time of its own takes the kill's, its start being the kill less the
 // duration it logged.
 func (d *dumps) annotate(r *Record) {
-	if !d.anyKilled || r.Kind != KindRequest || r.PID <= 0 {
+	if r.Kind != KindRequest || r.PID <= 0 {
 		return
 	}
 	for i := range d.killed {

@@ -69,21 +69,22 @@ const (
 	garbleLines = 64
 )
 
+// mayStartDump are the first bytes of the lines line looks at while no
+// dump is open: dump lines, "spawned uWSGI worker", "HARAKIRI: -- wchan>".
+var mayStartDump = [256]bool{' ': true, 'T': true, 'C': true, 'F': true, 'S': true, 't': true, '*': true, 's': true, 'H': true}
+
+// wants reports whether line may be a dump line or end the dump being
+// read: the Stream gives line only those.
+func (d *dumps) wants(line []byte) bool { return d.fault.open || mayStartDump[line[0]] }
+
 // line reads one line of the stream when it is a dump line (or ends the
 // dump being read); done is false for every other line, which the caller
-// parses as usual. It is cheap for lines that cannot be dump lines.
+// parses as usual.
 func (d *dumps) line(s *Stream, line []byte, emit func(*Record)) (Parser, Outcome, Malformation, bool) {
-	d.lines++
 	if d.embedded {
 		return 0, 0, 0, false
 	}
-	if !d.fault.open {
-		switch line[0] {
-		case ' ', 'T', 'C', 'F', 'S', 't', '*', 's', 'H':
-		default:
-			return 0, 0, 0, false
-		}
-	}
+	d.lines++
 	if ParseDumpLine(line, &d.dl) {
 		return d.dumpLine(s, line, emit)
 	}
@@ -267,7 +268,6 @@ func (d *dumps) embeddedLine(s *Stream, line []byte, emit func(*Record)) (Parser
 	d.embedded = true
 	p, o, m := s.Line(line, s.eventMS, emit)
 	d.embedded = false
-	d.lines--
 	return p, o, m, true
 }
 

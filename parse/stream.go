@@ -135,8 +135,10 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 		return ParserNone, Ignored, NotMalformed
 	}
 	s.eventMS = eventMS
-	if p, o, m, done := s.dumps.line(s, line, emit); done {
-		return p, o, m
+	if s.dumps.wants(line) {
+		if p, o, m, done := s.dumps.line(s, line, emit); done {
+			return p, o, m
+		}
 	}
 	r := &s.rec
 	r.Reset()
@@ -216,9 +218,13 @@ func (s *Stream) emit(r *Record, emit func(*Record)) {
 			r.TimeUS = r.StartUS + r.DurationUS
 		}
 	}
-	s.dumps.annotate(r)
+	if s.dumps.anyKilled {
+		s.dumps.annotate(r)
+	}
 	emit(r)
-	s.dumps.record(s, r, emit)
+	if s.dumps.seen(r) {
+		s.dumps.record(s, r, emit)
+	}
 }
 
 // remember keeps the request a worker began, for a later WORKER TIMEOUT.
