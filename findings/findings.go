@@ -51,6 +51,10 @@ type Tracker struct {
 	gunicornUS []int64
 	clients    map[uint64]int64 // a client's latest request on a row, when it failed: its end
 	addrs      map[uint64]int64 // the latest failure of each client address
+	// failedBits has a bit set for every address in addrs (and some
+	// more): most requests find theirs clear and skip the map.
+	failedBits [64]uint64
+	setBits    int
 	nextID     uint64
 	seed       maphash.Seed
 	scratch    [maxKillTime]int64 // for medians, so that none allocates
@@ -76,6 +80,13 @@ func New() *Tracker {
 
 // Observe reads one record of a stream (stream tells streams apart)
 // counted on row.
+// Wants reports whether Observe does anything with rec: a cheap test the
+// caller makes for every record.
+func Wants(rec *parse.Record) bool {
+	return rec.Kind == parse.KindTimeout || rec.Kind == parse.KindRequest &&
+		(len(rec.ClientAddr) > 0 || rec.DurationUS >= longUS || rec.Timeout != parse.TimeoutNone)
+}
+
 func (t *Tracker) Observe(rec *parse.Record, row *metrics.Row, stream uint64) {
 	switch rec.Kind {
 	case parse.KindRequest:
@@ -153,6 +164,9 @@ func (t *Tracker) retry(rec *parse.Record, row *metrics.Row, stream uint64, fail
 	addr := maphash.Bytes(t.seed, rec.ClientAddr)
 	if !failed {
 		// Most addresses had no failure in the last minute: one short hash.
+		if t.failedBits[addr>>58]&(1<<(addr&63)) == 0 {
+			return
+		}
 		if end, ok := t.addrs[addr]; !ok || start-end > RetryWindow {
 			return
 		}
@@ -191,6 +205,24 @@ func (t *Tracker) retry(rec *parse.Record, row *metrics.Row, stream uint64, fail
 	}
 	t.clients[key] = rec.TimeUS
 	t.addrs[addr] = max(t.addrs[addr], rec.TimeUS)
+	if t.setBits++; t.setBits > len(t.failedBits)*64/4 {
+		t.refreshBits(rec.TimeUS)
+	}
+	t.failedBits[addr>>58] |= 1 << (addr & 63)
+}
+
+// refreshBits forgets the addresses whose last failure is over a minute
+// old and sets the bits of the others afresh.
+func (t *Tracker) refreshBits(nowUS int64) {
+	t.failedBits, t.setBits = [len(t.failedBits)]uint64{}, 0
+	for a, end := range t.addrs {
+		if nowUS-end > RetryWindow {
+			delete(t.addrs, a)
+			continue
+		}
+		t.failedBits[a>>58] |= 1 << (a & 63)
+		t.setBits++
+	}
 }
 
 func (t *Tracker) facts(row *metrics.Row) *routeFacts {

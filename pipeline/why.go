@@ -37,8 +37,11 @@ func (p *Pipeline) observe(rec *parse.Record, row *metrics.Row) {
 	if s == nil {
 		return
 	}
-	if row != nil && rec.Kind != parse.KindStuck {
+	if row != nil && findings.Wants(rec) {
 		p.find.Observe(rec, row, s.id)
+	}
+	if !workers.Wants(rec) {
+		return
 	}
 	if s.workers == nil {
 		if !workers.IsServer(rec) {

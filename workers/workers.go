@@ -61,6 +61,12 @@ func IsServer(rec *parse.Record) bool {
 	return rec.Source == parse.SourceUWSGI || rec.Source == parse.SourceGunicorn
 }
 
+// Wants reports whether Observe does anything with rec: lines of the
+// servers and of an app that names its worker, not of a proxy.
+func Wants(rec *parse.Record) bool {
+	return IsServer(rec) || rec.Source == parse.SourceApp && rec.PID > 0
+}
+
 // Observe reads one record of the stream; row is the record's row when it
 // has one. What it settles goes into out.
 func (t *Tracker) Observe(rec *parse.Record, row *metrics.Row, out *metrics.StreamWorkers) {
