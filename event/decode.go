@@ -139,16 +139,16 @@ func syntaxError(what string, off int) error {
 	return fmt.Errorf("%w: %s at offset %d", ErrPayload, what, off)
 }
 
-// scan reads the payload JSON b into d.batch. Its members, as CloudWatch
-// Logs writes them (any order is read):
+// scan reads the payload JSON b into d.batch. CloudWatch Logs writes it
+// compact, members in this order, as in the payload of aws-lambda-go's
+// fixture (testdata/cloudwatch-logs-event.json):
 //
-//	{"messageType":"DATA_MESSAGE","owner":"123456789012","logGroup":"/ecs/prod/web-app",
-//	 "logStream":"app/uwsgi/98d51dca...","subscriptionFilters":["web-timeouts-to-lambda"],
-//	 "logEvents":[{"id":"3799...","timestamp":1795341623130,"message":"[pid: 1306|app: 0|..."}]}
+//	{"messageType":"DATA_MESSAGE","owner":"123456789123","logGroup":"testLogGroup","logStream":"testLogStream","subscriptionFilters":["testFilter"],"logEvents":[{"id":"eventId1","timestamp":1440442987000,"message":"[ERROR] First test message"},...]}
 //
-// A member that occurs twice counts for its last value, and null leaves a
-// member as it was, as encoding/json reads them; other members are skipped,
-// but their syntax is checked too.
+// Any order and white space are read too. A member that occurs twice
+// counts for its last value, and null leaves a member as it was, as
+// encoding/json reads them; other members are skipped, but their syntax is
+// checked too.
 func (d *Decoder) scan(b []byte) error {
 	if uint64(len(b)) > math.MaxUint32 {
 		return fmt.Errorf("%w: %d bytes of payload", ErrTooLarge, len(b))

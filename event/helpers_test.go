@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -74,11 +75,17 @@ func marshal(tb testing.TB, p testPayload) []byte {
 	return bytes.TrimSpace(js.Bytes())
 }
 
+// gzipWriters keeps compressors for reuse: a new one costs more than a
+// fuzz input.
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+
 func gzipBytes(b []byte) []byte {
 	var out bytes.Buffer
-	w := gzip.NewWriter(&out)
+	w := gzipWriters.Get().(*gzip.Writer)
+	w.Reset(&out)
 	w.Write(b)
 	w.Close()
+	gzipWriters.Put(w)
 	return out.Bytes()
 }
 

@@ -45,9 +45,11 @@ func (d *Decoder) logEvents(b []byte, i int) (int, error) {
 }
 
 // The members of a log event as CloudWatch Logs writes them, in its order
-// and without white space:
+// and without white space (aws-lambda-go's fixture, testdata/; the ids of
+// real deliveries are 56 digits, as in the Lambda Developer Guide's example
+// "34622316099697884706540976068822859012661220141643892546"):
 //
-//	{"id":"37994339963862876253958488016893419536187425069785612288","timestamp":1795341623130,"message":"[pid: 1306|app: 0|..."}
+//	{"id":"eventId1","timestamp":1440442987000,"message":"[ERROR] First test message"}
 const (
 	compactID        = `{"id":"`
 	compactTimestamp = `","timestamp":`

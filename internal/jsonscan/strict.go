@@ -35,26 +35,31 @@ func isSpecial(c byte) bool { return c < 0x20 || c == '"' || c == '\\' }
 // character at or after i, or len(b): where a string body that starts at i
 // ends if it is plain, or where its first escape is.
 func PlainEnd(b []byte, i int) int {
-	// Two words a step: log messages run for hundreds of bytes.
-	for ; i+16 <= len(b); i += 16 {
-		m1 := special(binary.LittleEndian.Uint64(b[i:]))
-		m2 := special(binary.LittleEndian.Uint64(b[i+8:]))
+	// Two words a step (log messages run for hundreds of bytes), on a
+	// slice that shrinks, which the compiler checks once a step.
+	s := b[i:]
+	for len(s) >= 16 {
+		w := (*[16]byte)(s)
+		m1 := special(binary.LittleEndian.Uint64(w[:8]))
+		m2 := special(binary.LittleEndian.Uint64(w[8:]))
 		if m1|m2 != 0 {
 			if m1 != 0 {
-				return i + bits.TrailingZeros64(m1)>>3
+				return len(b) - len(s) + bits.TrailingZeros64(m1)>>3
 			}
-			return i + 8 + bits.TrailingZeros64(m2)>>3
+			return len(b) - len(s) + 8 + bits.TrailingZeros64(m2)>>3
 		}
+		s = s[16:]
 	}
-	if i+8 <= len(b) {
-		if m := special(binary.LittleEndian.Uint64(b[i:])); m != 0 {
-			return i + bits.TrailingZeros64(m)>>3
+	if len(s) >= 8 {
+		if m := special(binary.LittleEndian.Uint64(s)); m != 0 {
+			return len(b) - len(s) + bits.TrailingZeros64(m)>>3
 		}
-		i += 8
+		s = s[8:]
 	}
-	for ; i < len(b) && !isSpecial(b[i]); i++ {
+	for len(s) > 0 && !isSpecial(s[0]) {
+		s = s[1:]
 	}
-	return i
+	return len(b) - len(s)
 }
 
 // String reads the JSON string whose body starts at b[i] (just after the
