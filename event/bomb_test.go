@@ -85,6 +85,19 @@ func atBound(n int) []byte {
 	return []byte(head + strings.Repeat("a", n-len(head)-len(tail)) + tail)
 }
 
+// worstAtBound are the payloads within MaxPayload that cost the decoder
+// the most memory beside the payload itself: as many log events as fit
+// (each a record), and one message that must be unescaped whole (a copy).
+func worstAtBound() (events, escaped []byte) {
+	head, tail := `{"messageType":"DATA_MESSAGE","logEvents":[`, `]}`
+	ev := `{"message":""},`
+	n := (MaxPayload - len(head) - len(tail)) / len(ev)
+	events = []byte(head + strings.Repeat(ev, n-1) + strings.TrimSuffix(ev, ",") + tail)
+	one := atBound(MaxPayload)
+	copy(one[len(one)-6:], `\"`)
+	return events, one
+}
+
 // TestPayloadBound: a payload of MaxPayload bytes decodes, one byte more
 // does not; a base64 text too long to hold any payload within the bound is
 // refused before it is decoded.
@@ -161,9 +174,10 @@ func rssChild(dir string) int {
 	return 0
 }
 
-// TestPeakRSS: a process that decodes the gzip bomb, the largest payload
-// the bound admits and a production-size delivery peaks under 64 MB of
-// resident memory (the bomb alone cost 176 MB when the bound was 64 MiB).
+// TestPeakRSS: a process that decodes the gzip bomb, the largest payloads
+// the bound admits (the costliest shapes too) and a production-size
+// delivery peaks under 64 MB of resident memory (the bomb alone cost
+// 176 MB when the bound was 64 MiB).
 func TestPeakRSS(t *testing.T) {
 	if _, err := os.Stat("/proc/self/status"); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -172,10 +186,13 @@ func TestPeakRSS(t *testing.T) {
 		t.Skipf("needs /proc/self/status (Linux): %v", err)
 	}
 	dir := t.TempDir()
+	events, escaped := worstAtBound()
 	for name, gz := range map[string][]byte{
-		"1-bomb.json":  bomb(),
-		"2-bound.json": gzipBytes(atBound(MaxPayload)),
-		"3-large.json": gzipBytes(marshal(t, largePayload(t, 1<<20, 10_000))),
+		"1-bomb.json":    bomb(),
+		"2-bound.json":   gzipBytes(atBound(MaxPayload)),
+		"3-large.json":   gzipBytes(marshal(t, largePayload(t, 1<<20, 10_000))),
+		"4-events.json":  gzipBytes(events),
+		"5-escaped.json": gzipBytes(escaped),
 	} {
 		ev := `{"awslogs":{"data":"` + base64.StdEncoding.EncodeToString(gz) + `"}}`
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(ev), 0o600); err != nil {
@@ -189,8 +206,10 @@ func TestPeakRSS(t *testing.T) {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
 	want := "1-bomb.json: " + ErrTooLarge.Error()
-	if !strings.Contains(string(out), want) || !strings.Contains(string(out), "2-bound.json: <nil>") || !strings.Contains(string(out), "3-large.json: <nil>") {
-		t.Fatalf("child decoded otherwise:\n%s", out)
+	for _, ok := range []string{want, "2-bound.json: <nil>", "3-large.json: <nil>", "4-events.json: <nil>", "5-escaped.json: <nil>"} {
+		if !strings.Contains(string(out), ok) {
+			t.Fatalf("child decoded otherwise (%q):\n%s", ok, out)
+		}
 	}
 	_, kb, ok := strings.Cut(string(out), "VmHWM ")
 	n, err := strconv.Atoi(strings.TrimSpace(kb))

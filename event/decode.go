@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"iter"
-	"math"
 
 	"github.com/klauspost/compress/gzip"
 
@@ -35,7 +34,7 @@ type Decoder struct {
 	batch  Batch
 	text   []byte // the unescaped strings of the batch
 	key    []byte // an escaped member name, unescaped
-	events []rawEvent
+	events eventList
 }
 
 // Decode decodes one delivery: base64 (the standard alphabet, padded),
@@ -70,7 +69,7 @@ type Batch struct {
 	LogStream   []byte // JSON-unescaped
 
 	payload, text []byte
-	events        []rawEvent
+	events        *eventList
 	// where the header members lie: as written (for Header), and
 	// unescaped
 	raw, val [numHeader]span
@@ -86,16 +85,19 @@ const (
 )
 
 // span is where a string lies: in the payload, or in the Decoder's text
-// when it had to be unescaped. Offsets are 32 bits (a payload is bounded
-// far below 4 GiB) to keep a log event's record small.
-type span struct {
-	off, end uint32
-	inText   bool
-}
+// when it had to be unescaped (textBit set in off). Offsets are 31 bits (a
+// payload is bounded far below 2 GiB) to keep a log event's record at 24
+// bytes: a payload of MaxPayload bytes can hold 400,000 tiny events.
+type span struct{ off, end uint32 }
+
+const textBit = 1 << 31
+
+func inPayload(off, end int) span { return span{uint32(off), uint32(end)} }
+func inText(off, end int) span    { return span{uint32(off) | textBit, uint32(end)} }
 
 func (b *Batch) bytes(s span) []byte {
-	if s.inText {
-		return b.text[s.off:s.end:s.end]
+	if s.off&textBit != 0 {
+		return b.text[s.off&^textBit : s.end : s.end]
 	}
 	return b.payload[s.off:s.end:s.end]
 }
@@ -115,7 +117,7 @@ func (b *Batch) Len() int {
 	if b.Control() {
 		return 0
 	}
-	return len(b.events)
+	return b.events.n
 }
 
 // Events yields each log event in order: its timestamp (milliseconds since
@@ -126,10 +128,11 @@ func (b *Batch) Events() iter.Seq2[int64, []byte] {
 		if b.Control() {
 			return
 		}
-		for i := range b.events {
-			e := &b.events[i]
-			if !yield(e.ts, b.bytes(e.msg)) {
-				return
+		for _, c := range b.events.chunks[:b.events.used] {
+			for i := range c {
+				if !yield(c[i].ts, b.bytes(c[i].msg)) {
+					return
+				}
 			}
 		}
 	}
@@ -150,10 +153,11 @@ func syntaxError(what string, off int) error {
 // encoding/json reads them; other members are skipped, but their syntax is
 // checked too.
 func (d *Decoder) scan(b []byte) error {
-	if uint64(len(b)) > math.MaxUint32 {
+	if len(b) >= textBit {
 		return fmt.Errorf("%w: %d bytes of payload", ErrTooLarge, len(b))
 	}
-	d.text, d.events = d.text[:0], d.events[:0]
+	d.text = d.text[:0]
+	d.events.reset()
 	bt := &d.batch
 	*bt = Batch{payload: b}
 	i := jsonscan.SkipSpace(b, 0)
@@ -173,7 +177,7 @@ func (d *Decoder) scan(b []byte) error {
 		h := -1
 		switch string(key) {
 		case "logEvents":
-			d.events = d.events[:0]
+			d.events.reset()
 			if i, err = d.logEvents(b, i); err != nil {
 				return err
 			}
@@ -214,7 +218,7 @@ func (d *Decoder) scan(b []byte) error {
 	if i = jsonscan.SkipSpace(b, i+1); i != len(b) {
 		return syntaxError("data after the payload", i)
 	}
-	bt.text, bt.events = d.text, d.events
+	bt.text, bt.events = d.text, &d.events
 	bt.MessageType = bt.bytes(bt.val[hdrMessageType])
 	bt.Owner = bt.bytes(bt.val[hdrOwner])
 	bt.LogGroup = bt.bytes(bt.val[hdrLogGroup])
@@ -262,7 +266,7 @@ func (d *Decoder) str(b []byte, i int) (s span, next int, ok bool) {
 	start := i + 1
 	end := jsonscan.PlainEnd(b, start)
 	if end < len(b) && b[end] == '"' {
-		return span{off: uint32(start), end: uint32(end)}, end + 1, true
+		return inPayload(start, end), end + 1, true
 	}
 	if end >= len(b) || b[end] != '\\' {
 		return span{}, i, false
@@ -273,7 +277,7 @@ func (d *Decoder) str(b []byte, i int) (s span, next int, ok bool) {
 		return span{}, i, false
 	}
 	d.text = text
-	return span{off: uint32(off), end: uint32(len(text)), inText: true}, q + 1, true
+	return inText(off, len(text)), q + 1, true
 }
 
 // stringOrNull reads a string member: where it lies as written into *raw,
@@ -289,7 +293,7 @@ func (d *Decoder) stringOrNull(b []byte, i int, raw, val *span) (next int, err e
 	if !ok {
 		return i, syntaxError("bad string", i)
 	}
-	*raw, *val = span{off: uint32(i + 1), end: uint32(next - 1)}, s
+	*raw, *val = inPayload(i+1, next-1), s
 	return next, nil
 }
 

@@ -32,10 +32,12 @@ import (
 const MaxPayload = 6*1_048_576 + 64<<10 // 6,356,992 bytes
 
 // maxData bounds the base64 text of a delivery: gzip stores incompressible
-// data with 5 bytes of framing per 65,535, and base64 adds a third, so the
-// base64 of any payload within MaxPayload is well under twice it. A larger
-// text is refused before it is decoded into memory.
-const maxData = 2 * MaxPayload
+// data in blocks of at most 65,535 bytes with 5 bytes of framing, plus 18
+// bytes of header and trailer, and base64 writes 4 bytes for 3. A longer
+// text cannot hold a payload within MaxPayload (unless its gzip header
+// carries a file name or comment, which CloudWatch Logs does not write):
+// it is refused before it is decoded into memory.
+const maxData = (MaxPayload + MaxPayload/1024 + 1024 + 2) / 3 * 4 // base64.StdEncoding.EncodedLen
 
 // decodeData decodes base64 (the standard alphabet, padded) gzip data into
 // the payload JSON, in d.payload.

@@ -69,10 +69,11 @@ func (d *Decoder) Events(payload []byte, h *Header, fn func(*LogEvent)) error {
 		return nil
 	}
 	var ev LogEvent
-	for i := range b.events {
-		e := &b.events[i]
-		ev = LogEvent{ID: b.bytes(e.id), Timestamp: e.ts, Message: b.bytes(e.msg)}
-		fn(&ev)
+	for _, c := range b.events.chunks[:b.events.used] {
+		for i := range c {
+			ev = LogEvent{ID: b.bytes(c[i].id), Timestamp: c[i].ts, Message: b.bytes(c[i].msg)}
+			fn(&ev)
+		}
 	}
 	return nil
 }

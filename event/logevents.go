@@ -83,7 +83,7 @@ func (d *Decoder) compactEvent(b []byte, i int) (int, bool) {
 	}
 	start := j + len(compactMessage)
 	end := jsonscan.PlainEnd(b, start)
-	msg := span{off: uint32(start), end: uint32(end)}
+	msg := inPayload(start, end)
 	mark := len(d.text)
 	if end < len(b) && b[end] == '\\' {
 		text, q, ok := jsonscan.AppendString(append(d.text, b[start:end]...), b, end)
@@ -91,13 +91,13 @@ func (d *Decoder) compactEvent(b []byte, i int) (int, bool) {
 			return 0, false
 		}
 		d.text = text
-		msg, end = span{off: uint32(mark), end: uint32(len(text)), inText: true}, q
+		msg, end = inText(mark, len(text)), q
 	}
 	if !hasAt(b, end, `"}`) {
 		d.text = d.text[:mark]
 		return 0, false
 	}
-	d.events = append(d.events, rawEvent{ts: ts, msg: msg, id: span{off: uint32(idStart), end: uint32(idEnd)}})
+	d.events.add(rawEvent{ts: ts, msg: msg, id: inPayload(idStart, idEnd)})
 	return end + 2, true
 }
 
@@ -168,6 +168,38 @@ func (d *Decoder) event(b []byte, i int) (int, error) {
 		d.text = d.text[:text]
 		return i, syntaxError("log event without message", i)
 	}
-	d.events = append(d.events, ev)
+	d.events.add(ev)
 	return i + 1, nil
+}
+
+// eventChunk is how many log events a chunk of an eventList holds (96 KB).
+const eventChunk = 4096
+
+// eventList keeps the log events of a batch in chunks of eventChunk, kept
+// from one batch to the next. A batch of the 400,000 tiny events that
+// MaxPayload can hold then grows no array by copying, and leaves no
+// garbage: growing one slice by append left four times its size behind.
+type eventList struct {
+	chunks [][]rawEvent // chunks[:used] hold the events, each of capacity eventChunk
+	used   int
+	n      int
+}
+
+func (l *eventList) reset() {
+	for i := range l.chunks[:l.used] {
+		l.chunks[i] = l.chunks[i][:0]
+	}
+	l.used, l.n = 0, 0
+}
+
+func (l *eventList) add(e rawEvent) {
+	if l.used == 0 || len(l.chunks[l.used-1]) == eventChunk {
+		if l.used == len(l.chunks) {
+			l.chunks = append(l.chunks, make([]rawEvent, 0, eventChunk))
+		}
+		l.used++
+	}
+	c := &l.chunks[l.used-1]
+	*c = append(*c, e)
+	l.n++
 }
