@@ -1,7 +1,9 @@
 package jsonscan
 
 import (
+	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"strconv"
 	"strings"
 	"testing"
@@ -143,4 +145,31 @@ func FuzzStrict(f *testing.F) {
 			t.Fatalf("%q: AppendString %q, encoding/json %q", b, got, want)
 		}
 	})
+}
+
+// TestSpecial: the word test flags the first quote, backslash or control
+// character of every word, wherever it is and whatever surrounds it.
+func TestSpecial(t *testing.T) {
+	var w [8]byte
+	for c := range 256 {
+		for pos := range 8 {
+			for _, fill := range []byte{'a', ' ', '!', '#', '[', ']', '~', 0x7f, 0x80, 0xff, 0x21, 0x23, 0x5b, 0x5d} {
+				for k := range w {
+					w[k] = fill
+				}
+				w[pos] = byte(c)
+				got := len(w)
+				if m := special(binary.LittleEndian.Uint64(w[:])); m != 0 {
+					got = bits.TrailingZeros64(m) >> 3
+				}
+				want := len(w)
+				if isSpecial(byte(c)) {
+					want = pos
+				}
+				if got != want {
+					t.Fatalf("%q: first special at %d, want %d", w, got, want)
+				}
+			}
+		}
+	}
 }
