@@ -17,16 +17,15 @@ const (
 )
 
 // Decoder splits and decodes deliveries, reusing its buffers from one to
-// the next, so that in steady state it allocates nothing. It is not safe
-// for concurrent use.
+// the next, so that in steady state it allocates nothing. The zero Decoder
+// is ready to use; it is not safe for concurrent use.
 type Decoder struct {
-	dels []Delivery
-	data []byte // base64 texts of the last Split that had JSON escapes
-	gz   []byte // the gzip bytes of the delivery being decoded
-	// payload is the inflated payload JSON of the last Decode.
+	dels    []Delivery
+	data    []byte // base64 texts of the last Split that had JSON escapes
+	gz      []byte // the gzip bytes of the delivery being decoded
+	payload []byte // the inflated payload JSON of the last Decode
 	// klauspost/compress inflates these payloads about a sixth faster than
 	// compress/gzip, with the same checks (header, CRC-32, size) and errors.
-	payload  []byte
 	zr       *gzip.Reader
 	br       bytes.Reader
 	inflated int // bytes read from the inflater by the last Decode
@@ -114,7 +113,7 @@ func (b *Batch) Control() bool { return string(b.MessageType) == ControlMessage 
 
 // Len is the number of log events Events yields.
 func (b *Batch) Len() int {
-	if b.Control() {
+	if b.events == nil || b.Control() {
 		return 0
 	}
 	return b.events.n
@@ -125,7 +124,7 @@ func (b *Batch) Len() int {
 // step only.
 func (b *Batch) Events() iter.Seq2[int64, []byte] {
 	return func(yield func(int64, []byte) bool) {
-		if b.Control() {
+		if b.events == nil || b.Control() {
 			return
 		}
 		for _, c := range b.events.chunks[:b.events.used] {

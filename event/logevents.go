@@ -81,24 +81,14 @@ func (d *Decoder) compactEvent(b []byte, i int) (int, bool) {
 	if !ok || !hasAt(b, j, compactMessage) {
 		return 0, false
 	}
-	start := j + len(compactMessage)
-	end := jsonscan.PlainEnd(b, start)
-	msg := inPayload(start, end)
 	mark := len(d.text)
-	if end < len(b) && b[end] == '\\' {
-		text, q, ok := jsonscan.AppendString(append(d.text, b[start:end]...), b, end)
-		if !ok {
-			return 0, false
-		}
-		d.text = text
-		msg, end = inText(mark, len(text)), q
-	}
-	if !hasAt(b, end, `"}`) {
+	msg, end, ok := d.str(b, j+len(compactMessage)-1)
+	if !ok || end >= len(b) || b[end] != '}' {
 		d.text = d.text[:mark]
 		return 0, false
 	}
 	d.events.add(rawEvent{ts: ts, msg: msg, id: inPayload(idStart, idEnd)})
-	return end + 2, true
+	return end + 1, true
 }
 
 // event reads the log event object at b[i] member by member and returns
