@@ -123,6 +123,14 @@ func AppendString(dst, b []byte, i int) (out []byte, end int, ok bool) {
 			if m := special(v); m != 0 {
 				n := bits.TrailingZeros64(m) >> 3
 				i, w = i+n, w+n
+				// \" and \\ are most of the escapes in log lines (JSON
+				// logs, quoted request lines): resolve them here, in the
+				// room the word left.
+				if b[i] == '\\' && i+1 < len(b) && (b[i+1] == '"' || b[i+1] == '\\') {
+					buf[w] = b[i+1]
+					i, w = i+2, w+1
+					continue
+				}
 				break
 			}
 			i, w = i+8, w+8
@@ -136,8 +144,6 @@ func AppendString(dst, b []byte, i int) (out []byte, end int, ok bool) {
 		if w+utf8.UTFMax > len(buf) {
 			buf = grow(buf[:w])
 		}
-		// \" and \\ are most of the escapes in log lines: JSON logs and
-		// quoted request lines.
 		if c := b[i+1]; c == '"' || c == '\\' {
 			buf[w] = c
 			i, w = i+2, w+1
