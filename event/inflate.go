@@ -77,8 +77,9 @@ func (d *Decoder) gunzip(gz []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrGzip, err)
 	}
-	want := MaxPayload + 1
+	want := 4096 // too short for a trailer: not a whole gzip stream
 	if len(gz) >= 18 {
+		want = MaxPayload + 1
 		if isize := binary.LittleEndian.Uint32(gz[len(gz)-4:]); isize < MaxPayload {
 			want = int(isize) + 1 // + 1: room to see the end without growing
 		}
