@@ -120,7 +120,7 @@ var (
 	lineReasons    = names(parse.NotMalformed+1, parse.NumMalformations)
 	envelopeResult = names(metrics.EnvelopeResult(0), metrics.NumEnvelopeResults)
 	envelopeReason = names(event.ReasonNone+1, event.NumReasons)
-	inputs         = names(event.Input(1), event.NumInputs)
+	inputs         = names(event.InputCloudWatch, event.NumInputs)
 	caps           = []string{capRoute, capOperation, capContexts}
 	methods        = route.Methods[:]
 )
