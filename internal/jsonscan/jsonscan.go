@@ -1,7 +1,8 @@
 // Package jsonscan reads JSON in place, without allocating: a tolerant
 // walker of objects for log lines and event envelopes (Object, Array), and a
 // strict scanner for CloudWatch Logs payloads (String, AppendString, Int,
-// Skip) that accepts exactly the syntax encoding/json accepts.
+// Skip) that accepts the syntax encoding/json accepts and nothing else
+// (nesting up to MaxDepth).
 package jsonscan
 
 import (
