@@ -69,9 +69,8 @@ type Batch struct {
 
 	payload, text []byte
 	events        *eventList
-	// where the header members lie: as written (for Header), and
-	// unescaped
-	raw, val [numHeader]span
+	// where the header members lie, unescaped
+	val [numHeader]span
 }
 
 // The header members a Batch keeps.
@@ -105,7 +104,6 @@ func (b *Batch) bytes(s span) []byte {
 type rawEvent struct {
 	ts  int64
 	msg span
-	id  span // as written, escapes and all
 }
 
 // Control reports a CONTROL_MESSAGE, whose log events are not delivered.
@@ -199,7 +197,7 @@ func (d *Decoder) scan(b []byte) error {
 			}
 		}
 		if h >= 0 {
-			if i, err = d.stringOrNull(b, i, &bt.raw[h], &bt.val[h]); err != nil {
+			if i, err = d.stringOrNull(b, i, &bt.val[h]); err != nil {
 				return err
 			}
 		}
@@ -279,9 +277,9 @@ func (d *Decoder) str(b []byte, i int) (s span, next int, ok bool) {
 	return inText(off, len(text)), q + 1, true
 }
 
-// stringOrNull reads a string member: where it lies as written into *raw,
-// and unescaped into *val; null leaves both as they were.
-func (d *Decoder) stringOrNull(b []byte, i int, raw, val *span) (next int, err error) {
+// stringOrNull reads a string member, unescaped, into *val; null leaves it
+// as it was.
+func (d *Decoder) stringOrNull(b []byte, i int, val *span) (next int, err error) {
 	if isNull(b, i) {
 		return i + 4, nil
 	}
@@ -292,7 +290,7 @@ func (d *Decoder) stringOrNull(b []byte, i int, raw, val *span) (next int, err e
 	if !ok {
 		return i, syntaxError("bad string", i)
 	}
-	*raw, *val = inPayload(i+1, next-1), s
+	*val = s
 	return next, nil
 }
 

@@ -87,7 +87,7 @@ func (d *Decoder) compactEvent(b []byte, i int) (int, bool) {
 		d.text = d.text[:mark]
 		return 0, false
 	}
-	d.events.add(rawEvent{ts: ts, msg: msg, id: inPayload(idStart, idEnd)})
+	d.events.add(rawEvent{ts: ts, msg: msg})
 	return end + 1, true
 }
 
@@ -115,7 +115,7 @@ func (d *Decoder) event(b []byte, i int) (int, error) {
 		}
 		switch string(key) {
 		case "id":
-			if i, err = d.stringOrNull(b, i, &ev.id, &strBody); err != nil {
+			if i, err = d.stringOrNull(b, i, &strBody); err != nil {
 				return i, err
 			}
 		case "message":
