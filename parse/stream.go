@@ -94,7 +94,8 @@ func NewStream(cfg Config, name string) *Stream {
 	return s
 }
 
-// Line reads one line (without its newline; a trailing CR is dropped) that
+// Line reads one line (without its newline; a trailing CR and one log
+// collector's prefix are dropped, see SkipCollectorPrefix) that
 // came in a log event of time eventMS (0 when unknown), and calls emit for
 // each record it completes. The record passed to emit is valid only during
 // the call. A line a parser recognized but could not read is Malformed, and
@@ -103,6 +104,7 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
+	line = SkipCollectorPrefix(line) // docker compose, syslog, Heroku, CRI: every parser sees the server's line
 	if len(line) == 0 {
 		return ParserNone, Ignored, NotMalformed
 	}
