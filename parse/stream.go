@@ -49,8 +49,9 @@ type Config struct {
 
 // Stream reads the lines of one log stream (a file, or a CloudWatch Logs log
 // stream) in order and emits records. It holds the state that facts spread
-// over several lines need: uWSGI harakiri episodes and the last request each
-// gunicorn worker started. Lines of other processes may be interleaved.
+// over several lines need: uWSGI harakiri kills (harakiri.go), the request
+// each gunicorn worker serves when it times out (gunicornstate.go), uWSGI
+// write errors (clientabort.go). Lines of other processes may be interleaved.
 // A Stream is not safe for concurrent use.
 type Stream struct {
 	fields       *JSONFields
@@ -66,15 +67,16 @@ type Stream struct {
 	gev     GunicornEvent
 	scratch []byte
 
-	episodes     []episode
-	statusWorker int // worker whose harakiri status block is open, 0 for none
-	starts       map[int]*requestStart
+	hk harakiriState // harakiri.go
+	gs gunicornState // gunicornstate.go
+	ca clientAborts  // clientabort.go
 }
 
 // NewStream returns a Stream for the log stream called name (a file path or
 // "logGroup/logStream"); the name only serves as a hint of the access-log source.
 func NewStream(cfg Config, name string) *Stream {
-	s := &Stream{fields: cfg.JSONFields, accessSource: cfg.AccessSource, intUnitUS: cfg.AccessIntUnitUS, starts: map[int]*requestStart{}}
+	s := &Stream{fields: cfg.JSONFields, accessSource: cfg.AccessSource, intUnitUS: cfg.AccessIntUnitUS}
+	s.gs.starts = map[int]*requestStart{}
 	if s.intUnitUS <= 0 {
 		s.intUnitUS = 1
 	}
@@ -159,10 +161,11 @@ func (s *Stream) finish(p Parser, err error, emit func(*Record)) (Parser, Outcom
 	case KindRequestStart:
 		s.remember(r.PID, r.Method, r.URI)
 	case KindRequest:
-		if r.PID > 0 && len(s.starts) > 0 {
-			if st := s.starts[r.PID]; st != nil {
-				st.active = false
-			}
+		if s.requestFinished(r, emit) {
+			return p, Matched, NotMalformed // the killed request of a gunicorn worker timeout
+		}
+		if r.Source == SourceUWSGI {
+			s.abortFinished(r, emit)
 		}
 	}
 	s.emit(r, emit)
@@ -188,11 +191,12 @@ func (s *Stream) emit(r *Record, emit func(*Record)) {
 	emit(r)
 }
 
-// Close ends the stream: open harakiri episodes are settled.
+// Close ends the stream: what waited for lines that did not come is
+// settled (gunicorn timeouts without their worker's end, SIGPIPE reports
+// without their request's end).
 func (s *Stream) Close(emit func(*Record)) {
 	s.eventMS = 0
 	s.rec.Reset() // its slices alias a line the caller may have reused
-	for i := range s.episodes {
-		s.closeEpisode(&s.episodes[i], emit)
-	}
+	s.closeGunicorn(emit)
+	s.closeAborts(emit)
 }

@@ -44,6 +44,7 @@ type Route struct {
 	Timeouts         map[string]int64 `json:"timeouts"`
 	TimeoutsTotal    int64            `json:"timeouts_total"`
 	ClientAborts     int64            `json:"client_aborts"`
+	ClientAbortsBy   map[string]int64 `json:"client_aborts_by_source"`
 	UpstreamFailures int64            `json:"upstream_failures"`
 	FailuresBySource map[string]int64 `json:"upstream_failures_by_source"`
 	Slow             int64            `json:"slow"`
@@ -63,13 +64,16 @@ type Latency struct {
 
 // Events are facts that belong to no route.
 type Events struct {
-	HarakiriBanners   int64            `json:"harakiri_banners"`
-	HarakiriRetries   int64            `json:"harakiri_retries"`
-	HarakiriIdle      int64            `json:"harakiri_idle_worker"`
-	WorkerKills       map[string]int64 `json:"worker_kills"`
-	ListenQueueFull   int64            `json:"listen_queue_full"`
-	RouteOverflow     int64            `json:"route_overflow"`
-	OperationOverflow int64            `json:"graphql_operation_overflow"`
+	HarakiriBanners int64            `json:"harakiri_banners"`
+	HarakiriRetries int64            `json:"harakiri_retries"`
+	HarakiriIdle    int64            `json:"harakiri_idle_worker"`
+	WorkerKills     map[string]int64 `json:"worker_kills"`
+	ListenQueueFull int64            `json:"listen_queue_full"`
+	// GunicornTimeoutsAttributed is how many of the routes' gunicorn worker
+	// timeouts got a route; the rest are on route "unknown".
+	GunicornTimeoutsAttributed int64 `json:"gunicorn_timeouts_attributed"`
+	RouteOverflow              int64 `json:"route_overflow"`
+	OperationOverflow          int64 `json:"graphql_operation_overflow"`
 }
 
 // Envelopes counts CloudWatch Logs event envelopes read from event inputs.
@@ -110,11 +114,12 @@ func Build(a *metrics.Aggregates) Document {
 	for _, r := range a.Rows() {
 		row := Route{
 			Route: r.Route, Method: r.Method, GraphQLOperation: r.Operation,
-			Requests: map[string]int64{}, Timeouts: map[string]int64{}, FailuresBySource: map[string]int64{},
+			Requests: map[string]int64{}, Timeouts: map[string]int64{}, FailuresBySource: map[string]int64{}, ClientAbortsBy: map[string]int64{},
 			TimeoutsTotal: r.TimeoutTotal(), ClientAborts: r.ClientAborts, UpstreamFailures: r.FailureTotal(), Slow: r.SlowTotal(),
 		}
 		for s := parse.FirstSource; s < parse.NumSources; s++ {
 			row.Requests[s.String()] = r.RequestsOf(s)
+			row.ClientAbortsBy[s.String()] = r.ClientAbortsBy[s]
 		}
 		for t := parse.TimeoutHarakiri; t < parse.NumTimeouts; t++ {
 			row.Timeouts[t.String()] = r.Timeouts[t]
@@ -132,7 +137,7 @@ func Build(a *metrics.Aggregates) Document {
 	e := &a.Events
 	d.Events = Events{
 		HarakiriBanners: e.HarakiriBanners, HarakiriRetries: e.HarakiriRetries, HarakiriIdle: e.HarakiriIdle,
-		WorkerKills: map[string]int64{}, ListenQueueFull: e.ListenQueueFull,
+		WorkerKills: map[string]int64{}, ListenQueueFull: e.ListenQueueFull, GunicornTimeoutsAttributed: e.GunicornTimeoutsAttributed,
 		RouteOverflow: e.RouteOverflow, OperationOverflow: e.OperationOverflow,
 	}
 	for s := parse.FirstSource; s < parse.NumSources; s++ {

@@ -1,0 +1,100 @@
+package parse
+
+// uWSGI's own view of a client that went away: a write into the closed
+// connection fails (parse/uwsgiworker.go has the lines). One request gives
+// a SIGPIPE line, a write-error line, or both, in that order, and still
+// its request-log line:
+//
+//	Tue Dec  1 07:25:43 2026 - SIGPIPE: writing to a closed pipe/socket/fd (probably the client disconnected) on request /media/da39a3ee5e6b4b0d3255bfef95601890afd80709/download (ip 127.0.0.3) !!!
+//	Tue Dec  1 07:25:43 2026 - uwsgi_response_write_body_do(): Broken pipe [core/writer.c line 429] during GET /media/da39a3ee5e6b4b0d3255bfef95601890afd80709/download (127.0.0.3)
+//	[pid: 587|app: 0|req: 20/19] 127.0.0.3 () {36 vars in 678 bytes} [Tue Dec  1 07:25:41 2026] GET /media/da39a3ee5e6b4b0d3255bfef95601890afd80709/download => generated 262144 bytes in 1504 msecs (HTTP/1.1 200) 1 headers in 59 bytes (1 switches on core 0)
+//
+// (uwsgi-noids/uwsgi.log). Each request is one client abort: the write
+// error counts it (it names the method); a SIGPIPE line waits for the
+// write error or the request-log line of its request, whichever comes
+// (--ignore-write-errors drops the former), and counts at the end of the
+// stream if neither does.
+
+const maxPendingAborts = 16
+
+type pendingAbort struct {
+	uri     []byte
+	addr    uint64
+	timeUS  int64
+	eventMS int64
+	used    bool
+}
+
+type clientAborts struct {
+	pending [maxPendingAborts]pendingAbort
+}
+
+func (s *Stream) clientAbort(emit func(*Record)) {
+	ev, ca := &s.uev, &s.ca
+	addr := hashBytes(ev.Addr)
+	i := ca.find(ev.URI, addr)
+	if ev.Kind == UWSGISigpipe {
+		if i >= 0 {
+			return // the same request's second SIGPIPE
+		}
+		p := ca.free()
+		if p == nil {
+			p = &ca.pending[0]
+			s.settleAbort(p, nil, emit)
+		}
+		*p = pendingAbort{uri: append(p.uri[:0], ev.URI...), addr: addr, timeUS: s.lineUS(&s.rec), eventMS: s.eventMS, used: true}
+		return
+	}
+	if i >= 0 {
+		ca.pending[i].used = false
+	}
+	r := &s.rec
+	r.Kind, r.Method, r.URI = KindClientAbort, ev.Method, ev.URI
+	s.emit(r, emit)
+}
+
+// abortFinished settles a pending SIGPIPE of the request r (a uWSGI
+// request-log line) finishes.
+func (s *Stream) abortFinished(r *Record, emit func(*Record)) {
+	for i := range s.ca.pending {
+		if p := &s.ca.pending[i]; p.used && string(p.uri) == string(r.URI) {
+			s.settleAbort(p, r.Method, emit)
+			return
+		}
+	}
+}
+
+func (s *Stream) settleAbort(p *pendingAbort, method []byte, emit func(*Record)) {
+	p.used = false
+	r := &s.aux
+	r.Reset()
+	r.Kind, r.Source, r.Method, r.URI, r.TimeUS, r.EventMS = KindClientAbort, SourceUWSGI, method, p.uri, p.timeUS, p.eventMS
+	s.emit(r, emit)
+}
+
+func (ca *clientAborts) find(uri []byte, addr uint64) int {
+	for i := range ca.pending {
+		if p := &ca.pending[i]; p.used && p.addr == addr && string(p.uri) == string(uri) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (ca *clientAborts) free() *pendingAbort {
+	for i := range ca.pending {
+		if !ca.pending[i].used {
+			return &ca.pending[i]
+		}
+	}
+	return nil
+}
+
+// closeAborts counts the SIGPIPE lines whose request the stream did not finish.
+func (s *Stream) closeAborts(emit func(*Record)) {
+	for i := range s.ca.pending {
+		if p := &s.ca.pending[i]; p.used {
+			s.settleAbort(p, nil, emit)
+		}
+	}
+}
