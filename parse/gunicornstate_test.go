@@ -161,3 +161,26 @@ func TestGunicornLateDelivery(t *testing.T) {
 		t.Errorf("timeouts (-want +got):\n%s", diff)
 	}
 }
+
+// TestGunicornInterleavedTimeout: an arbiter line written into a worker's
+// faulthandler dump still counts (gunicorn-ids/gunicorn-error.log, real).
+func TestGunicornInterleavedTimeout(t *testing.T) {
+	lines := []string{
+		`[2026-12-01 07:24:41 +0000] [31689] [CRITICAL] WORKER TIMEOUT (pid:31934)`,
+		`Fatal Python error: [2026-12-01 07:24:41 +0000] [31689] [CRITICAL] WORKER TIMEOUT (pid:31973)`,
+		`Aborted`,
+		`{"event":"request_aborted","pid":31973,"request_id":"69f68f26-ac75-4355-a224-dfb34cfb96ad","method":"GET","path":"/invoices/700/pdf","route":"/invoices/<int:id>/pdf","status":500,"duration_ms":6383.8}`,
+		`{"event":"request_aborted","pid":31934,"request_id":"68ed8124-a720-4498-8015-63d591dca9b7","method":"POST","path":"/graphql","route":"/graphql","status":500,"duration_ms":6383.7,"graphql_operation":"SlowReport"}`,
+		`[2026-12-01 07:24:41 +0000] [31934] [INFO] Worker exiting (pid: 31934)`,
+		`[2026-12-01 07:24:41 +0000] [31973] [INFO] Worker exiting (pid: 31973)`,
+	}
+	recs, outs := collect(t, Config{}, "gunicorn-error.log", lines...)
+	tos, reqs := gunicornRows(recs)
+	want := []string{"/invoices/<int:id>/pdf /invoices/700/pdf GET ", "/graphql /graphql POST SlowReport"}
+	if diff := cmp.Diff(want, tos); diff != "" || reqs != 0 {
+		t.Errorf("timeouts (-want +got):\n%s%d requests", diff, reqs)
+	}
+	if outs[1] != Matched {
+		t.Errorf("interleaved line: %v", outs[1])
+	}
+}

@@ -147,6 +147,9 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 		s.uwsgi(emit)
 		return ParserUWSGI, Matched, NotMalformed
 	}
+	if p, o, m, ok := s.interleaved(line, emit); ok {
+		return p, o, m
+	}
 	return ParserNone, Ignored, NotMalformed
 }
 
