@@ -27,6 +27,7 @@ type pendingAbort struct {
 
 type clientAborts struct {
 	pending [maxPendingAborts]pendingAbort
+	waiting int // pending SIGPIPE lines, so that most lines skip the search
 }
 
 func (s *Stream) clientAbort(emit func(*Record)) {
@@ -43,10 +44,12 @@ func (s *Stream) clientAbort(emit func(*Record)) {
 			s.settleAbort(p, nil, emit)
 		}
 		*p = pendingAbort{uri: append(p.uri[:0], ev.URI...), addr: addr, timeUS: s.lineUS(&s.rec), eventMS: s.eventMS, used: true}
+		ca.waiting++
 		return
 	}
 	if i >= 0 {
 		ca.pending[i].used = false
+		ca.waiting--
 	}
 	r := &s.rec
 	r.Kind, r.Method, r.URI = KindClientAbort, ev.Method, ev.URI
@@ -56,6 +59,9 @@ func (s *Stream) clientAbort(emit func(*Record)) {
 // abortFinished settles a pending SIGPIPE of the request r (a uWSGI
 // request-log line) finishes.
 func (s *Stream) abortFinished(r *Record, emit func(*Record)) {
+	if s.ca.waiting == 0 {
+		return
+	}
 	for i := range s.ca.pending {
 		if p := &s.ca.pending[i]; p.used && string(p.uri) == string(r.URI) {
 			s.settleAbort(p, r.Method, emit)
@@ -66,6 +72,7 @@ func (s *Stream) abortFinished(r *Record, emit func(*Record)) {
 
 func (s *Stream) settleAbort(p *pendingAbort, method []byte, emit func(*Record)) {
 	p.used = false
+	s.ca.waiting--
 	r := &s.aux
 	r.Reset()
 	r.Kind, r.Source, r.Method, r.URI, r.TimeUS, r.EventMS = KindClientAbort, SourceUWSGI, method, p.uri, p.timeUS, p.eventMS

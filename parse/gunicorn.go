@@ -62,7 +62,21 @@ func ParseGunicorn(line []byte, ev *GunicornEvent) (ok bool, err error) {
 	}
 	ev.PID, ev.Level = pid, rest[:lv]
 	msg := bytes.TrimPrefix(rest[lv+1:], []byte(" "))
+	if len(msg) == 0 {
+		return true, nil
+	}
+	// The lines about a worker start with 'W'; the request starts do not.
 	switch {
+	case msg[0] != 'W':
+		if string(ev.Level) == "DEBUG" || string(ev.Level) == "INFO" {
+			// The default pre_request hook, worker.log.debug("%s %s", req.method,
+			// req.path), or the same at INFO (README: the hook for gunicorn's
+			// default log level).
+			sp := bytes.IndexByte(msg, ' ')
+			if sp > 0 && isMethod(msg[:sp]) && len(msg) > sp+1 && msg[sp+1] == '/' && bytes.IndexByte(msg[sp+1:], ' ') < 0 {
+				ev.Kind, ev.Method, ev.URI = GunicornRequestStart, msg[:sp], msg[sp+1:]
+			}
+		}
 	case bytes.HasPrefix(msg, []byte("WORKER TIMEOUT (pid:")):
 		w, _, okW := leadingInt(msg[len("WORKER TIMEOUT (pid:"):])
 		if !okW {
@@ -83,14 +97,6 @@ func ParseGunicorn(line []byte, ev *GunicornEvent) (ok bool, err error) {
 		// gunicorn/workers/base.py: self.log.info("Worker exiting (pid: %s)", self.pid).
 		ev.Worker, _, _ = leadingInt(msg[len("Worker exiting (pid: "):])
 		ev.Kind = GunicornWorkerExiting
-	case string(ev.Level) == "DEBUG" || string(ev.Level) == "INFO":
-		// The default pre_request hook, worker.log.debug("%s %s", req.method,
-		// req.path), or the same at INFO (README: the hook for gunicorn's
-		// default log level).
-		sp := bytes.IndexByte(msg, ' ')
-		if sp > 0 && isMethod(msg[:sp]) && len(msg) > sp+1 && msg[sp+1] == '/' && bytes.IndexByte(msg[sp+1:], ' ') < 0 {
-			ev.Kind, ev.Method, ev.URI = GunicornRequestStart, msg[:sp], msg[sp+1:]
-		}
 	}
 	return true, nil
 }

@@ -75,8 +75,8 @@ func (s *Stream) remember(pid int, method, uri []byte) {
 // must not count as a finished request: its timeout has been emitted.
 func (s *Stream) requestFinished(r *Record, emit func(*Record)) bool {
 	g := &s.gs
-	if r.PID <= 0 {
-		return false
+	if r.PID <= 0 || s.eventMS == 0 && len(g.starts) == 0 && len(g.pending) == 0 {
+		return false // nothing to settle; finish times matter only for deliveries read out of order
 	}
 	st := g.starts[r.PID]
 	if st == nil && len(g.starts) < maxStarts {

@@ -33,7 +33,7 @@ func parseWorkerReport(line []byte, ev *UWSGIEvent) (bool, error) {
 	// The message follows a date prefix (" - " within its first bytes) or
 	// starts the line.
 	msg, date := line, []byte(nil)
-	if i := dashWithin(line, 64); i >= 0 {
+	if i := bytes.Index(line[:min(len(line), 64)], []byte(" - ")); i >= 0 {
 		msg, date = line[i+3:], line[:i]
 	}
 	switch {
@@ -78,18 +78,4 @@ func parseWorkerReport(line []byte, ev *UWSGIEvent) (bool, error) {
 		return true, nil
 	}
 	return false, nil
-}
-
-// dashWithin finds the " - " that ends a uwsgi_log_verbose date prefix
-// within the first max bytes of line, or -1.
-func dashWithin(line []byte, max int) int {
-	if len(line) > max {
-		line = line[:max]
-	}
-	for i := 1; i+2 < len(line); i++ {
-		if line[i] == '-' && line[i-1] == ' ' && line[i+1] == ' ' {
-			return i - 1
-		}
-	}
-	return -1
 }
