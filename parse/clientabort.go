@@ -15,10 +15,17 @@ package parse
 // (--ignore-write-errors drops the former), and counts at the end of the
 // stream if neither does.
 
-const maxPendingAborts = 16
+// maxPendingAborts bounds the SIGPIPE lines waiting for their request's
+// end; abortPatience is how many request-log lines of the stream one waits
+// for before it counts on its own (its request ends long before).
+const (
+	maxPendingAborts = 16
+	abortPatience    = 512
+)
 
 type pendingAbort struct {
 	uri     []byte
+	since   int // the stream's request-log line count when it came
 	addr    uint64
 	timeUS  int64
 	eventMS int64
@@ -28,6 +35,7 @@ type pendingAbort struct {
 type clientAborts struct {
 	pending [maxPendingAborts]pendingAbort
 	waiting int // pending SIGPIPE lines, so that most lines skip the search
+	ended   int // uWSGI request-log lines read while some waited
 }
 
 func (s *Stream) clientAbort(emit func(*Record)) {
@@ -43,7 +51,7 @@ func (s *Stream) clientAbort(emit func(*Record)) {
 			p = &ca.pending[0]
 			s.settleAbort(p, nil, emit)
 		}
-		*p = pendingAbort{uri: append(p.uri[:0], ev.URI...), addr: addr, timeUS: s.lineUS(&s.rec), eventMS: s.eventMS, used: true}
+		*p = pendingAbort{uri: append(p.uri[:0], ev.URI...), since: ca.ended, addr: addr, timeUS: s.lineUS(&s.rec), eventMS: s.eventMS, used: true}
 		ca.waiting++
 		return
 	}
@@ -59,13 +67,20 @@ func (s *Stream) clientAbort(emit func(*Record)) {
 // abortFinished settles a pending SIGPIPE of the request r (a uWSGI
 // request-log line) finishes.
 func (s *Stream) abortFinished(r *Record, emit func(*Record)) {
-	if s.ca.waiting == 0 {
+	ca := &s.ca
+	if ca.waiting == 0 {
 		return
 	}
-	for i := range s.ca.pending {
-		if p := &s.ca.pending[i]; p.used && string(p.uri) == string(r.URI) {
+	ca.ended++
+	for i := range ca.pending {
+		p := &ca.pending[i]
+		switch {
+		case !p.used:
+		case string(p.uri) == string(r.URI):
 			s.settleAbort(p, r.Method, emit)
 			return
+		case ca.ended-p.since > abortPatience:
+			s.settleAbort(p, nil, emit)
 		}
 	}
 }

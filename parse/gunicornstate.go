@@ -31,6 +31,7 @@ const (
 type gunicornState struct {
 	starts  map[int]*requestStart
 	pending []pendingTimeout
+	waiting int // pending timeouts in use
 }
 
 // requestStart is the last request a gunicorn worker began.
@@ -75,11 +76,12 @@ func (s *Stream) remember(pid int, method, uri []byte) {
 // must not count as a finished request: its timeout has been emitted.
 func (s *Stream) requestFinished(r *Record, emit func(*Record)) bool {
 	g := &s.gs
-	if r.PID <= 0 || s.eventMS == 0 && len(g.starts) == 0 && len(g.pending) == 0 {
-		return false // nothing to settle; finish times matter only for deliveries read out of order
+	if r.PID <= 0 || len(g.starts) == 0 && g.waiting == 0 {
+		return false // a stream that names no worker's requests: nothing to settle
 	}
 	st := g.starts[r.PID]
-	if st == nil && len(g.starts) < maxStarts {
+	if st == nil && s.eventMS > 0 && len(g.starts) < maxStarts {
+		// Its finish time guards against a start delivered later.
 		st = &requestStart{}
 		g.starts[r.PID] = st
 	}
@@ -98,6 +100,7 @@ func (s *Stream) requestFinished(r *Record, emit func(*Record)) bool {
 		return false // an earlier request of that worker, delivered late
 	}
 	p.used = false
+	g.waiting--
 	r.Kind, r.Source, r.Timeout, r.Status, r.HasDuration = KindTimeout, SourceGunicorn, TimeoutGunicornWorker, 0, false
 	r.TimeText, r.TimeLayout, r.TimeUS = nil, TimeNone, p.timeUS
 	s.emit(r, emit)
@@ -152,6 +155,7 @@ func (s *Stream) settleTimeout(worker int, emit func(*Record)) {
 	}
 	p := &g.pending[i]
 	p.used = false
+	g.waiting--
 	r := &s.aux
 	r.Reset()
 	r.Kind, r.Source, r.Timeout, r.PID, r.EventMS, r.TimeUS = KindTimeout, SourceGunicorn, TimeoutGunicornWorker, worker, p.eventMS, p.timeUS
@@ -162,6 +166,9 @@ func (s *Stream) settleTimeout(worker int, emit func(*Record)) {
 }
 
 func (g *gunicornState) pendingOf(worker int) int {
+	if g.waiting == 0 {
+		return -1
+	}
 	for i := range g.pending {
 		if g.pending[i].used && g.pending[i].worker == worker {
 			return i
@@ -181,6 +188,7 @@ func (g *gunicornState) hasFree() bool {
 
 // newPending returns a free slot; the buffers of used slots are reused.
 func (g *gunicornState) newPending() *pendingTimeout {
+	g.waiting++
 	for i := range g.pending {
 		if !g.pending[i].used {
 			g.pending[i].used = true

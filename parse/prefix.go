@@ -1,5 +1,7 @@
 package parse
 
+import "bytes"
+
 // Log collectors put their own prefix in front of what the server wrote,
 // and CloudWatch Logs keeps it. SkipCollectorPrefix removes one such prefix,
 // so that every parser sees the line as the server wrote it. The shapes,
@@ -39,6 +41,19 @@ func SkipCollectorPrefix(line []byte) []byte {
 		return rest
 	}
 	return line
+}
+
+// mayHaveCollectorPrefix is the cheap test Stream.Line makes before
+// SkipCollectorPrefix: the prefixes start with a letter (a compose name,
+// a syslog month) or with an RFC 3339 year; uWSGI request-log lines, JSON
+// lines and nginx lines (an address, a "2026/11/22" date) do not. A compose
+// name that starts with a digit is not looked for.
+func mayHaveCollectorPrefix(line []byte) bool {
+	if len(line) < 5 {
+		return false
+	}
+	c := line[0]
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' && line[4] == '-'
 }
 
 // rfc3339Len returns the length of the RFC 3339 time at the start of b
@@ -156,17 +171,26 @@ func afterComposeName(b []byte) ([]byte, bool) {
 	if !(b[0] >= 'A' && b[0] <= 'Z' || b[0] >= 'a' && b[0] <= 'z' || b[0] >= '0' && b[0] <= '9') {
 		return nil, false
 	}
-	i := 1
-	for i < len(b) && i < 96 && isNameByte(b[i]) {
-		i++
-	}
-	if i >= len(b) || b[i] != ' ' {
+	// The padding and the bar first: most lines (an nginx line's
+	// "10.0.0.1 - - [") fail there, before their first word is read.
+	sp := bytes.IndexByte(b[:min(len(b), 97)], ' ')
+	if sp <= 0 {
 		return nil, false
 	}
+	i := sp
 	for i < len(b) && i < 160 && b[i] == ' ' {
 		i++
 	}
-	return cutPrefix(b[i:], "| ")
+	rest, ok := cutPrefix(b[i:], "| ")
+	if !ok {
+		return nil, false
+	}
+	for _, c := range b[:sp] {
+		if !isNameByte(c) {
+			return nil, false
+		}
+	}
+	return rest, true
 }
 
 // isNameByte accepts the bytes of host, container and service names.
@@ -187,4 +211,12 @@ func indexByteWithin(b []byte, c byte, max int) int {
 	return -1
 }
 
-func isMonth(b []byte) bool { return month(b) > 0 }
+// isMonth is month(b) > 0 told by the first letter first: lines that start
+// with a capital (uWSGI's ctime, app text) are common.
+func isMonth(b []byte) bool {
+	switch b[0] {
+	case 'J', 'F', 'M', 'A', 'S', 'O', 'N', 'D':
+		return month(b) > 0
+	}
+	return false
+}

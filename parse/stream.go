@@ -106,7 +106,9 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
 	}
-	line = SkipCollectorPrefix(line) // docker compose, syslog, Heroku, CRI: every parser sees the server's line
+	if mayHaveCollectorPrefix(line) {
+		line = SkipCollectorPrefix(line) // docker compose, syslog, Heroku, CRI: every parser sees the server's line
+	}
 	if len(line) == 0 {
 		return ParserNone, Ignored, NotMalformed
 	}

@@ -30,8 +30,17 @@ func parseWorkerReport(line []byte, ev *UWSGIEvent) (bool, error) {
 		ev.Kind = UWSGIManaging
 		return true, nil
 	}
-	// The message follows a date prefix (" - " within its first bytes) or
-	// starts the line.
+	// The message follows a date prefix (" - " within its first bytes: a
+	// ctime, which starts with a weekday, or a --logdate format, which
+	// mostly starts with a digit or a bracket) or starts the line.
+	if len(line) == 0 {
+		return false, nil
+	}
+	switch c := line[0]; {
+	case c >= '0' && c <= '9', c == '[', c == 'M', c == 'T', c == 'W', c == 'F', c == 'S', c == 'u':
+	default:
+		return false, nil // a frame of a dump, app text
+	}
 	msg, date := line, []byte(nil)
 	if i := bytes.Index(line[:min(len(line), 64)], []byte(" - ")); i >= 0 {
 		msg, date = line[i+3:], line[:i]
