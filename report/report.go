@@ -44,7 +44,9 @@ type Route struct {
 	Timeouts         map[string]int64 `json:"timeouts"`
 	TimeoutsTotal    int64            `json:"timeouts_total"`
 	ClientAborts     int64            `json:"client_aborts"`
-	ClientAbortsBy   map[string]int64 `json:"client_aborts_by_source"`
+	// ClientAbortsBy splits ClientAborts by the server that saw them;
+	// only those that saw any are listed, and the field is absent without any.
+	ClientAbortsBy   map[string]int64 `json:"client_aborts_by_source,omitempty"`
 	UpstreamFailures int64            `json:"upstream_failures"`
 	FailuresBySource map[string]int64 `json:"upstream_failures_by_source"`
 	Slow             int64            `json:"slow"`
@@ -114,12 +116,17 @@ func Build(a *metrics.Aggregates) Document {
 	for _, r := range a.Rows() {
 		row := Route{
 			Route: r.Route, Method: r.Method, GraphQLOperation: r.Operation,
-			Requests: map[string]int64{}, Timeouts: map[string]int64{}, FailuresBySource: map[string]int64{}, ClientAbortsBy: map[string]int64{},
+			Requests: map[string]int64{}, Timeouts: map[string]int64{}, FailuresBySource: map[string]int64{},
 			TimeoutsTotal: r.TimeoutTotal(), ClientAborts: r.ClientAborts, UpstreamFailures: r.FailureTotal(), Slow: r.SlowTotal(),
 		}
 		for s := parse.FirstSource; s < parse.NumSources; s++ {
 			row.Requests[s.String()] = r.RequestsOf(s)
-			row.ClientAbortsBy[s.String()] = r.ClientAbortsBy[s]
+			if n := r.ClientAbortsBy[s]; n > 0 {
+				if row.ClientAbortsBy == nil {
+					row.ClientAbortsBy = map[string]int64{}
+				}
+				row.ClientAbortsBy[s.String()] = n
+			}
 		}
 		for t := parse.TimeoutHarakiri; t < parse.NumTimeouts; t++ {
 			row.Timeouts[t.String()] = r.Timeouts[t]
