@@ -41,7 +41,7 @@ func (l *Lines) ByOutcome(o parse.Outcome) int64 {
 type Events struct {
 	HarakiriBanners int64 // "*** HARAKIRI ON WORKER" lines, every try
 	HarakiriRetries int64 // banners with try >= 2: the same timeout again
-	HarakiriIdle    int64 // harakiri episodes that named no request
+	HarakiriIdle    int64 // harakiri status blocks, begun and ended in a stream, that named no request
 	WorkerKills     [parse.NumSources]int64
 	ListenQueueFull int64
 	// GunicornTimeoutsAttributed counts the gunicorn worker timeouts that

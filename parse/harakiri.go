@@ -99,7 +99,7 @@ func (s *Stream) uwsgi(emit func(*Record)) {
 			b.retry = h.banner.try >= 2
 			b.ep = h.find(ev.Worker)
 		}
-		h.block = b
+		h.banner, h.block = lastBanner{}, b // a banner has one block
 	case UWSGIStatusEnd:
 		b := &h.block
 		if b.open && b.worker == ev.Worker && near(b.us, s.lineUS(r), 1) && b.cores == 0 && !b.retry {
