@@ -29,12 +29,13 @@ type pendingAbort struct {
 	addr    uint64
 	timeUS  int64
 	eventMS int64
-	used    bool
 }
 
+// clientAborts keeps the waiting SIGPIPE lines in pending[:n]; a slot's
+// buffer is reused.
 type clientAborts struct {
 	pending [maxPendingAborts]pendingAbort
-	waiting int // pending SIGPIPE lines, so that most lines skip the search
+	n       int
 	ended   int // uWSGI request-log lines read while some waited
 }
 
@@ -46,18 +47,16 @@ func (s *Stream) clientAbort(emit func(*Record)) {
 		if i >= 0 {
 			return // the same request's second SIGPIPE
 		}
-		p := ca.free()
-		if p == nil {
-			p = &ca.pending[0]
-			s.settleAbort(p, nil, emit)
+		if ca.n == maxPendingAborts {
+			s.settleAbort(0, nil, emit)
 		}
-		*p = pendingAbort{uri: append(p.uri[:0], ev.URI...), since: ca.ended, addr: addr, timeUS: s.lineUS(&s.rec), eventMS: s.eventMS, used: true}
-		ca.waiting++
+		p := &ca.pending[ca.n]
+		*p = pendingAbort{uri: append(p.uri[:0], ev.URI...), since: ca.ended, addr: addr, timeUS: s.lineUS(&s.rec), eventMS: s.eventMS}
+		ca.n++
 		return
 	}
 	if i >= 0 {
-		ca.pending[i].used = false
-		ca.waiting--
+		ca.remove(i)
 	}
 	r := &s.rec
 	r.Kind, r.Method, r.URI = KindClientAbort, ev.Method, ev.URI
@@ -65,58 +64,57 @@ func (s *Stream) clientAbort(emit func(*Record)) {
 }
 
 // abortFinished settles a pending SIGPIPE of the request r (a uWSGI
-// request-log line) finishes.
+// request-log line) finishes, and those that waited too long.
 func (s *Stream) abortFinished(r *Record, emit func(*Record)) {
 	ca := &s.ca
-	if ca.waiting == 0 {
+	if ca.n == 0 {
 		return
 	}
 	ca.ended++
-	for i := range ca.pending {
+	for i := 0; i < ca.n; {
 		p := &ca.pending[i]
 		switch {
-		case !p.used:
 		case string(p.uri) == string(r.URI):
-			s.settleAbort(p, r.Method, emit)
+			s.settleAbort(i, r.Method, emit)
 			return
 		case ca.ended-p.since > abortPatience:
-			s.settleAbort(p, nil, emit)
+			s.settleAbort(i, nil, emit) // slot i now holds another
+		default:
+			i++
 		}
 	}
 }
 
-func (s *Stream) settleAbort(p *pendingAbort, method []byte, emit func(*Record)) {
-	p.used = false
-	s.ca.waiting--
+// settleAbort counts pending[i] as a client abort and frees its slot.
+func (s *Stream) settleAbort(i int, method []byte, emit func(*Record)) {
+	p := &s.ca.pending[i]
 	r := &s.aux
 	r.Reset()
 	r.Kind, r.Source, r.Method, r.URI, r.TimeUS, r.EventMS = KindClientAbort, SourceUWSGI, method, p.uri, p.timeUS, p.eventMS
 	s.emit(r, emit)
+	s.ca.remove(i)
+}
+
+// remove frees pending[i]: the last waiting one takes its place, and
+// slot n-1 keeps the freed buffer.
+func (ca *clientAborts) remove(i int) {
+	last := ca.n - 1
+	ca.pending[i], ca.pending[last] = ca.pending[last], ca.pending[i]
+	ca.n--
 }
 
 func (ca *clientAborts) find(uri []byte, addr uint64) int {
-	for i := range ca.pending {
-		if p := &ca.pending[i]; p.used && p.addr == addr && string(p.uri) == string(uri) {
+	for i := 0; i < ca.n; i++ {
+		if p := &ca.pending[i]; p.addr == addr && string(p.uri) == string(uri) {
 			return i
 		}
 	}
 	return -1
 }
 
-func (ca *clientAborts) free() *pendingAbort {
-	for i := range ca.pending {
-		if !ca.pending[i].used {
-			return &ca.pending[i]
-		}
-	}
-	return nil
-}
-
 // closeAborts counts the SIGPIPE lines whose request the stream did not finish.
 func (s *Stream) closeAborts(emit func(*Record)) {
-	for i := range s.ca.pending {
-		if p := &s.ca.pending[i]; p.used {
-			s.settleAbort(p, nil, emit)
-		}
+	for s.ca.n > 0 {
+		s.settleAbort(s.ca.n-1, nil, emit)
 	}
 }

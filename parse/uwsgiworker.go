@@ -30,20 +30,19 @@ func parseWorkerReport(line []byte, ev *UWSGIEvent) (bool, error) {
 		ev.Kind = UWSGIManaging
 		return true, nil
 	}
-	// The message follows a date prefix (" - " within its first bytes: a
-	// ctime, which starts with a weekday, or a --logdate format, which
-	// mostly starts with a digit or a bracket) or starts the line.
-	if len(line) == 0 {
-		return false, nil
-	}
-	switch c := line[0]; {
-	case c >= '0' && c <= '9', c == '[', c == 'M', c == 'T', c == 'W', c == 'F', c == 'S', c == 'u':
-	default:
-		return false, nil // a frame of a dump, app text
-	}
+	// The message starts the line or follows uwsgi_log_verbose's date and
+	// " - ": a ctime (24 bytes) or the --logdate format most use,
+	// "%Y-%m-%d %H:%M:%S" (19 bytes). Fixed offsets keep the lines that
+	// are none of these (dumps, app text) cheap.
 	msg, date := line, []byte(nil)
-	if i := bytes.Index(line[:min(len(line), 64)], []byte(" - ")); i >= 0 {
-		msg, date = line[i+3:], line[:i]
+	for _, n := range [...]int{24, 19} {
+		if len(line) > n+3 && line[n] == ' ' && line[n+1] == '-' && line[n+2] == ' ' {
+			msg, date = line[n+3:], line[:n]
+			break
+		}
+	}
+	if len(msg) == 0 || msg[0] != 'S' && msg[0] != 'u' {
+		return false, nil
 	}
 	switch {
 	case bytes.HasPrefix(msg, markSigpipe):
