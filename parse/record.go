@@ -26,6 +26,10 @@ const (
 	KindHarakiriIdle
 	// KindListenQueueFull is uWSGI's "listen queue of socket ... full" warning.
 	KindListenQueueFull
+	// KindClientAbort is a request whose client went away, seen by the
+	// server that could not write the response (uWSGI's SIGPIPE and write
+	// errors). An access-log 499 is a KindRequest with that status.
+	KindClientAbort
 )
 
 // Source is the server (or app) that wrote a line. The zero value is

@@ -125,7 +125,7 @@ func (p *Pipeline) LineTooLong() {
 
 func (p *Pipeline) record(rec *parse.Record) {
 	switch rec.Kind {
-	case parse.KindRequest, parse.KindTimeout, parse.KindUpstreamFailure:
+	case parse.KindRequest, parse.KindTimeout, parse.KindUpstreamFailure, parse.KindClientAbort:
 		p.agg.Add(p.rowOf(rec), rec)
 	case parse.KindRequestStart:
 		// Only the stream needs it, to attribute a later worker timeout.
