@@ -18,7 +18,7 @@ test:
 cli:
 	$(GO) build -trimpath -o $(BIN)/slowroutes ./cmd/slowroutes
 
-## e2e: re-capture logs from real nginx/uwsgi/gunicorn (the default setup and the incident setups) and check the freshly built CLI and the capture readers on them
+## e2e: re-capture logs from real nginx/uwsgi/gunicorn (the default setup and the incident setups) and check the freshly built CLI, the capture readers, the counts against the client's record, the split property and the filter pattern on them
 e2e: cli
 	@dir=$$(mktemp -d /tmp/slowroutes-e2e.XXXXXX) && \
 	  testdata/capture/capture.sh "$$dir" && \
@@ -27,6 +27,10 @@ e2e: cli
 	    $(GO) test -count=1 -v -run 'TestE2E' ./cmd/slowroutes/ && \
 	  testdata/capture/incidents/capture.sh "$$dir/incidents" && \
 	  SLOWROUTES_INCIDENTS_DIR="$$dir/incidents" $(GO) test -count=1 -run 'Incident' ./internal/capture/ && \
+	  SLOWROUTES_CAPTURE_DIR="$$dir" SLOWROUTES_INCIDENTS_DIR="$$dir/incidents" \
+	    $(GO) test -count=1 -run 'Incident|Split' ./pipeline/ && \
+	  SLOWROUTES_CAPTURE_DIR="$$dir" SLOWROUTES_INCIDENTS_DIR="$$dir/incidents" \
+	    $(GO) test -count=1 -run 'DefaultPatternKeepsTimeouts' ./internal/awslogs/ && \
 	  rm -rf "$$dir"
 
 ## bench: every Go benchmark, 5 runs each (compare two runs with benchstat)

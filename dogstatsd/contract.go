@@ -122,7 +122,7 @@ var (
 	lineReasons    = names(parse.NotMalformed+1, parse.NumMalformations)
 	envelopeResult = names(metrics.EnvelopeResult(0), metrics.NumEnvelopeResults)
 	envelopeReason = names(event.ReasonNone+1, event.NumReasons)
-	inputs         = names(event.Input(1), event.NumInputs)
+	inputs         = names(event.InputCloudWatch, event.NumInputs)
 	caps           = []string{capRoute, capOperation, capContexts}
 	methods        = route.Methods[:]
 )
@@ -163,7 +163,7 @@ var Contract = []Spec{
 	{
 		Name: "client_aborts", Unit: "request", Family: FamilyTimeouts, Counter: true,
 		Tags: with(), Values: map[string][]string{TagMethod: methods},
-		Description: "requests the client gave up on (status 499)",
+		Description: "requests the client gave up on (an access-log 499, or a uWSGI write into the closed connection)",
 		row:         func(r *metrics.Row, put Put) { put(float64(r.ClientAborts), "", "", "") },
 	},
 	{
@@ -203,6 +203,12 @@ var Contract = []Spec{
 		Tags:        []string{TagLogGroup},
 		Description: "harakiri episodes that named no request (the worker was killed between requests)",
 		batch:       func(b *batchFacts, put Put) { put(float64(b.agg.Events.HarakiriIdle), "", "", "") },
+	},
+	{
+		Name: "gunicorn_timeouts_attributed", Unit: "request", Family: FamilyTimeouts, Counter: true, Scope: ScopeBatch,
+		Tags:        []string{TagLogGroup},
+		Description: "gunicorn worker timeouts that got a route (the rest are on route unknown): divide by timeouts{source:gunicorn_worker_timeout} for the attributed share",
+		batch:       func(b *batchFacts, put Put) { put(float64(b.agg.Events.GunicornTimeoutsAttributed), "", "", "") },
 	},
 	{
 		Name: "requests", Unit: "request", Family: FamilyRequests, Counter: true,

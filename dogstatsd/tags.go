@@ -29,7 +29,7 @@ func init() {
 	tagsOf(resultTag[:], TagResult, parse.Outcome(0), parse.NumOutcomes)
 	tagsOf(reasonTag[:], TagReason, parse.NotMalformed+1, parse.NumMalformations)
 	tagsOf(classTag[:], TagStatusClass, metrics.Class(0), metrics.NumClasses)
-	tagsOf(inputTag[:], TagInput, event.Input(1), event.NumInputs)
+	tagsOf(inputTag[:], TagInput, event.InputCloudWatch, event.NumInputs)
 	tagsOf(envelopeTag[:], TagResult, metrics.EnvelopeResult(0), metrics.NumEnvelopeResults)
 	tagsOf(envReasonTag[:], TagReason, event.ReasonNone+1, event.NumReasons)
 }

@@ -84,7 +84,7 @@ func New() *Tracker {
 // caller makes for every record.
 func Wants(rec *parse.Record) bool {
 	return rec.Kind == parse.KindTimeout || rec.Kind == parse.KindRequest &&
-		(len(rec.ClientAddr) > 0 || rec.DurationUS >= longUS || rec.Timeout != parse.TimeoutNone)
+		(len(rec.ClientAddr) > 0 || rec.DurationUS >= longUS)
 }
 
 func (t *Tracker) Observe(rec *parse.Record, row *metrics.Row, stream uint64) {
@@ -104,7 +104,19 @@ func (t *Tracker) Observe(rec *parse.Record, row *metrics.Row, stream uint64) {
 				f.long[srcUWSGI].add(rec.TimeUS - rec.StartUS)
 			}
 		case parse.TimeoutGunicornWorker:
-			t.facts(row).server = parse.SourceGunicorn
+			f := t.facts(row)
+			f.server = parse.SourceGunicorn
+			if rec.HasDuration {
+				// The dying worker's own line: it ran that long when the
+				// arbiter killed it.
+				f.long[srcGunicorn].add(rec.DurationUS)
+				if len(t.gunicornUS) < maxKillTime {
+					if t.gunicornUS == nil {
+						t.gunicornUS = make([]int64, 0, maxKillTime)
+					}
+					t.gunicornUS = append(t.gunicornUS, rec.DurationUS)
+				}
+			}
 		}
 	}
 }
@@ -136,13 +148,6 @@ func (t *Tracker) request(rec *parse.Record, row *metrics.Row, stream uint64) {
 		if rec.Source != parse.SourceApp {
 			f.server = rec.Source
 		}
-	}
-	if rec.Timeout == parse.TimeoutGunicornWorker && rec.HasDuration && len(t.gunicornUS) < maxKillTime {
-		// The dying worker's own line: it ran that long when the arbiter killed it.
-		if t.gunicornUS == nil {
-			t.gunicornUS = make([]int64, 0, maxKillTime)
-		}
-		t.gunicornUS = append(t.gunicornUS, rec.DurationUS)
 	}
 	if len(rec.ClientAddr) > 0 && rec.TimeUS > 0 {
 		// Only failures are kept, so that without a recent 504 or 499 a

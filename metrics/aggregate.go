@@ -83,7 +83,8 @@ func (a *Aggregates) Row(route, method, op []byte) *Row {
 	return r
 }
 
-// Add counts a record of a request, a timeout or an upstream failure on row.
+// Add counts a record of a request, a timeout, an upstream failure or a
+// client abort on row.
 func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 	if !row.live {
 		row.live = true
@@ -100,6 +101,7 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 			}
 		case 499:
 			row.ClientAborts++
+			row.ClientAbortsBy[rec.Source]++
 		case 502:
 			if rec.Source == parse.SourceNginx {
 				row.UpstreamFailures[FailureNginx502]++
@@ -116,6 +118,12 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 		}
 	case parse.KindTimeout:
 		row.Timeouts[rec.Timeout]++
+		if rec.Timeout == parse.TimeoutGunicornWorker && (len(rec.URI) > 0 || len(rec.Route) > 0) {
+			a.Events.GunicornTimeoutsAttributed++
+		}
+	case parse.KindClientAbort:
+		row.ClientAborts++
+		row.ClientAbortsBy[rec.Source]++
 	case parse.KindUpstreamFailure:
 		if rec.Failure == parse.NginxUpstreamClosed {
 			row.UpstreamFailures[FailureUpstreamClosed]++

@@ -39,14 +39,17 @@ func (l *Lines) ByOutcome(o parse.Outcome) int64 {
 
 // Events counts facts that belong to no route.
 type Events struct {
-	HarakiriBanners   int64 // "*** HARAKIRI ON WORKER" lines, every try
-	HarakiriRetries   int64 // banners with try >= 2: the same timeout again
-	HarakiriIdle      int64 // harakiri episodes that named no request
-	WorkerKills       [parse.NumSources]int64
-	ListenQueueFull   int64
-	RouteOverflow     int64 // records whose route the cardinality cap turned into "overflow"
-	OperationOverflow int64
-	FrameOverflow     int64 // stuck facts whose frame the cardinality cap turned into "overflow"
+	HarakiriBanners int64 // "*** HARAKIRI ON WORKER" lines, every try
+	HarakiriRetries int64 // banners with try >= 2: the same timeout again
+	HarakiriIdle    int64 // harakiri status blocks, begun and ended in a stream, that named no request
+	WorkerKills     [parse.NumSources]int64
+	ListenQueueFull int64
+	// GunicornTimeoutsAttributed counts the gunicorn worker timeouts that
+	// got a route (the rest are on route "unknown").
+	GunicornTimeoutsAttributed int64
+	RouteOverflow              int64 // records whose route the cardinality cap turned into "overflow"
+	OperationOverflow          int64
+	FrameOverflow              int64 // stuck facts whose frame the cardinality cap turned into "overflow"
 	// LogGroupTagFailures counts failed reads of a log group's AWS tags.
 	LogGroupTagFailures int64
 }

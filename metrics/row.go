@@ -53,9 +53,13 @@ type Row struct {
 	Key
 	// Requests counts finished requests by the server that logged them and
 	// their status class.
-	Requests         [parse.NumSources][NumClasses]int64
-	Timeouts         [parse.NumTimeouts]int64
-	ClientAborts     int64
+	Requests     [parse.NumSources][NumClasses]int64
+	Timeouts     [parse.NumTimeouts]int64
+	ClientAborts int64
+	// ClientAbortsBy splits ClientAborts by the server that saw them: an
+	// access-log 499 (nginx) or a failed write (uWSGI). One request may be
+	// seen by both.
+	ClientAbortsBy   [parse.NumSources]int64
 	UpstreamFailures [NumFailures]int64
 	// Slow counts finished requests at least as long as the slow threshold,
 	// by the server that logged them.
@@ -133,7 +137,7 @@ func (r *Row) Merge(o *Row) {
 func (r *Row) reset() {
 	r.Requests = [parse.NumSources][NumClasses]int64{}
 	r.Timeouts = [parse.NumTimeouts]int64{}
-	r.ClientAborts = 0
+	r.ClientAborts, r.ClientAbortsBy = 0, [parse.NumSources]int64{}
 	r.UpstreamFailures = [NumFailures]int64{}
 	r.Slow = [parse.NumSources]int64{}
 	r.Latency.Reset()

@@ -92,14 +92,17 @@ func TestRecordTimes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := NewStream(Config{}, "x")
 			var got *Record
-			for _, l := range tc.lines {
-				s.Line([]byte(l), 0, func(r *Record) {
-					if r.Kind == KindRequest || r.Kind == KindTimeout {
-						c := *r
-						got = &c
-					}
-				})
+			keep := func(r *Record) {
+				if r.Kind == KindRequest || r.Kind == KindTimeout {
+					c := *r
+					got = &c
+				}
 			}
+			for _, l := range tc.lines {
+				s.Line([]byte(l), 0, keep)
+			}
+			s.Close(keep) // a gunicorn timeout waits for its worker's last lines
+
 			if got == nil {
 				t.Fatal("no record")
 			}

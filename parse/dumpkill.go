@@ -184,7 +184,7 @@ func (d *dumps) record(s *Stream, r *Record, emit func(*Record)) {
 		if r.PID <= 0 {
 			break
 		}
-		if st := s.starts[r.PID]; st != nil {
+		if st := s.gs.starts[r.PID]; st != nil {
 			st.active = false // killed or gone: serving nothing
 		}
 		if r.Kind == KindTimeout {
@@ -209,24 +209,27 @@ func (d *dumps) forgetKill(pid int) {
 }
 
 // gunicorn sees gunicorn's error-log lines after the Stream has read them.
-func (d *dumps) gunicorn(s *Stream, line []byte, emit func(*Record)) {
+func (d *dumps) gunicorn(s *Stream, emit func(*Record)) {
 	ev := &s.gev
 	switch ev.Kind {
 	case GunicornWorkerTimeout:
-		d.killed[d.nextKilled] = killTime{pid: ev.Worker, timeUS: s.rec.TimeUS}
-		d.anyKilled = true
-		d.nextKilled = (d.nextKilled + 1) % len(d.killed)
 		d.expireKills()
 		if len(d.kills) == maxPendingKills {
 			d.dropKill(0)
 		}
 		var k *pendingKill
 		d.kills, k = grow(d.kills)
-		k.pid, k.timeUS = ev.Worker, s.rec.TimeUS
-		k.method = append(k.method[:0], s.rec.Method...)
-		k.uri = append(k.uri[:0], s.rec.URI...)
-	case GunicornOther:
-		d.gunicornWorker(s, line, emit)
+		k.pid, k.timeUS = ev.Worker, s.lineUS(&s.rec)
+		k.method, k.uri = k.method[:0], k.uri[:0]
+		if i := s.gs.pendingOf(ev.Worker); i >= 0 {
+			// The request the worker last began, which the timeout goes to
+			// unless the dying worker's own line says otherwise.
+			k.method = append(k.method, s.gs.pending[i].method...)
+			k.uri = append(k.uri, s.gs.pending[i].uri...)
+		}
+		d.lastUS = max(d.lastUS, k.timeUS)
+	case GunicornOther, GunicornWorkerExiting:
+		d.gunicornWorker(s, emit)
 	}
 }
 
@@ -334,35 +337,4 @@ func (d *dumps) close(s *Stream, emit func(*Record)) {
 	d.settleStuck(s, emit, 0, nil, true)
 	d.kills = d.kills[:0]
 	d.hk.open = false
-}
-
-type killTime struct {
-	pid    int
-	timeUS int64
-}
-
-// annotate marks the line a dying gunicorn worker writes about its request
-// (an app middleware's, with the worker's pid, after "WORKER TIMEOUT
-// (pid:N)") as the killed request: Timeout says so, and a line without a
-// time of its own takes the kill's, its start being the kill less the
-// duration it logged.
-func (d *dumps) annotate(r *Record) {
-	if r.Kind != KindRequest || r.PID <= 0 {
-		return
-	}
-	for i := range d.killed {
-		k := &d.killed[i]
-		if k.pid != r.PID || k.timeUS > 0 && d.lastUS > k.timeUS+pendingUS {
-			continue
-		}
-		r.Timeout = TimeoutGunicornWorker
-		if r.TimeUS == 0 && k.timeUS > 0 {
-			r.TimeUS = k.timeUS
-			if r.HasDuration {
-				r.StartUS = k.timeUS - r.DurationUS
-			}
-		}
-		k.pid = 0
-		return
-	}
 }

@@ -23,12 +23,6 @@ type dumps struct {
 	lines, garbledUntil int64
 	// lastUS is the latest time a line of the stream carried: dumps carry none.
 	lastUS int64
-	// embedded is set while a line found inside a dump line is read.
-	embedded bool
-	// killed are the latest gunicorn kills, for the dying workers' lines.
-	killed     [maxPendingKills]killTime
-	nextKilled int
-	anyKilled  bool
 }
 
 // faultDump is the faulthandler or dogslow dump being read.
@@ -81,9 +75,6 @@ func (d *dumps) wants(line []byte) bool { return d.fault.open || mayStartDump[li
 // dump being read); done is false for every other line, which the caller
 // parses as usual.
 func (d *dumps) line(s *Stream, line []byte, emit func(*Record)) (Parser, Outcome, Malformation, bool) {
-	if d.embedded {
-		return 0, 0, 0, false
-	}
 	d.lines++
 	if ParseDumpLine(line, &d.dl) {
 		return d.dumpLine(s, line, emit)
@@ -142,8 +133,10 @@ func (d *dumps) dumpLine(s *Stream, line []byte, emit func(*Record)) (Parser, Ou
 		}
 		if dl.Rest != nil {
 			f.awaitingReason = true
-			if len(dl.Rest) > 0 && (dl.Rest[0] == '[' || dl.Rest[0] == '{') {
-				return d.embeddedLine(s, dl.Rest, emit)
+			// "Fatal Python error: [2026-…] [31689] [CRITICAL] WORKER TIMEOUT (pid:31973)":
+			// the line another process wrote into this one is read as such.
+			if p, o, m, ok := s.interleaved(line, emit); ok {
+				return p, o, m, true
 			}
 		}
 	case DumpTimeout:
@@ -256,34 +249,12 @@ func (d *dumps) garbage(s *Stream, line []byte, emit func(*Record)) (Parser, Out
 		d.beginFault(false)
 		d.tie()
 	}
-	if rest := embeddedWorkerTimeout(line); rest != nil {
-		return d.embeddedLine(s, rest, emit)
+	// A gunicorn or app line another process wrote into this one is read
+	// as such (interleaved.go); what is left is garbage.
+	if p, o, m, ok := s.interleaved(line, emit); ok {
+		return p, o, m, true
 	}
 	return ParserDump, Malformed, BadShape, true
-}
-
-// embeddedLine reads a whole line another process wrote into a dump line,
-// without ending the dump.
-func (d *dumps) embeddedLine(s *Stream, line []byte, emit func(*Record)) (Parser, Outcome, Malformation, bool) {
-	d.embedded = true
-	p, o, m := s.Line(line, s.eventMS, emit)
-	d.embedded = false
-	return p, o, m, true
-}
-
-// embeddedWorkerTimeout finds a gunicorn "[DATE] [PID] [CRITICAL] WORKER
-// TIMEOUT (pid:N)" line written into the middle of a dump line.
-func embeddedWorkerTimeout(line []byte) []byte {
-	i := bytes.Index(line, []byte("] [CRITICAL] WORKER TIMEOUT (pid:"))
-	if i < 0 {
-		return nil
-	}
-	for j := i - 1; j >= 0 && j >= i-48; j-- {
-		if line[j] == '[' && len(line)-j > 31 && line[j+5] == '-' && line[j+8] == '-' && line[j+11] == ' ' {
-			return line[j:]
-		}
-	}
-	return nil
 }
 
 // endFault settles the dump being read.
@@ -315,14 +286,19 @@ func (d *dumps) endFault(s *Stream, emit func(*Record)) {
 // only one request (method and URI) is in flight: a faulthandler dump does
 // not say which process wrote it.
 func (d *dumps) serving(s *Stream) (method, uri []byte, pid int) {
-	for p, st := range s.starts {
+	found := false
+	for p, st := range s.gs.starts {
 		if !st.active {
 			continue
 		}
-		if pid != 0 && (!bytes.Equal(st.method, method) || !bytes.Equal(st.uri, uri)) {
-			return nil, nil, 0
+		if found {
+			if !bytes.Equal(st.method, method) || !bytes.Equal(st.uri, uri) {
+				return nil, nil, 0
+			}
+			pid = 0 // the same request on two workers: which one dumped is not known
+			continue
 		}
-		method, uri, pid = st.method, st.uri, p
+		method, uri, pid, found = st.method, st.uri, p, true
 	}
 	return method, uri, pid
 }

@@ -82,7 +82,10 @@ var markOperationName = []byte("operationName")
 // BodyOperation finds the operationName of a logged GraphQL request body:
 // plain JSON ({"operationName":"GetInvoice",...}), JSON escaped inside a JSON
 // log ({\"operationName\":\"GetInvoice\"}) or nginx's default escaping
-// (\x22operationName\x22:\x22GetInvoice\x22). It aliases body.
+// (\x22operationName\x22:\x22GetInvoice\x22). The value must be a quoted
+// string that is a GraphQL name as a whole: "Get-Invoice" or null gives
+// nothing, not "Get" or "null", as for the query parameter and the field.
+// It aliases body.
 func BodyOperation(body []byte) []byte {
 	i := bytes.Index(body, markOperationName)
 	if i < 0 {
@@ -90,17 +93,22 @@ func BodyOperation(body []byte) []byte {
 	}
 	rest := body[i+len(markOperationName):]
 	// Skip the closing quote of the key, the colon and the opening quote of
-	// the value, in whichever escaping they come.
+	// the value, in whichever escaping they come; the last thing skipped
+	// must be a quote.
+	quoted := false
 	for len(rest) > 0 {
 		switch {
-		case rest[0] == '"' || rest[0] == ':' || rest[0] == ' ' || rest[0] == '\\' && len(rest) > 1 && rest[1] == '"':
+		case rest[0] == '"' || rest[0] == '\\' && len(rest) > 1 && rest[1] == '"':
 			if rest[0] == '\\' {
 				rest = rest[1:]
 			}
-			rest = rest[1:]
+			rest, quoted = rest[1:], true
+			continue
+		case rest[0] == ':' || rest[0] == ' ':
+			rest, quoted = rest[1:], false
 			continue
 		case bytes.HasPrefix(rest, []byte(`\x22`)):
-			rest = rest[4:]
+			rest, quoted = rest[4:], true
 			continue
 		}
 		break
@@ -109,7 +117,8 @@ func BodyOperation(body []byte) []byte {
 	for end < len(rest) && (rest[end] == '_' || rest[end] >= 'A' && rest[end] <= 'Z' || rest[end] >= 'a' && rest[end] <= 'z' || rest[end] >= '0' && rest[end] <= '9') {
 		end++
 	}
-	if end == 0 {
+	after := rest[end:]
+	if end == 0 || !quoted || !(bytes.HasPrefix(after, []byte(`"`)) || bytes.HasPrefix(after, []byte(`\"`)) || bytes.HasPrefix(after, []byte(`\x22`))) {
 		return nil
 	}
 	return rest[:end]

@@ -10,14 +10,17 @@ const (
 	GunicornWorkerTimeout                          // [CRITICAL] WORKER TIMEOUT (pid:4242)
 	GunicornRequestStart                           // [DEBUG] GET /invoices/42/pdf (default pre_request hook)
 	GunicornWorkerKilled                           // Worker with pid 4242 was terminated due to signal 9 / Worker (pid:4242) was sent SIGKILL!
+	GunicornWorkerExiting                          // [4242] [INFO] Worker exiting (pid: 4242): the worker's last line
 )
 
 // GunicornEvent is one line of gunicorn's error log.
 type GunicornEvent struct {
 	Kind   GunicornEventKind
 	PID    int    // the pid in brackets: the process that wrote the line
-	Worker int    // the worker the message is about (timeout, kill)
+	Worker int    // the worker the message is about (timeout, kill, exit)
+	Signal int    // the signal that terminated it; 9 for "was sent SIGKILL!"
 	Level  []byte // DEBUG, INFO, WARNING, ERROR, CRITICAL
+	Msg    []byte // the message after the level
 	Method []byte
 	URI    []byte
 	Time   []byte
@@ -60,7 +63,22 @@ func ParseGunicorn(line []byte, ev *GunicornEvent) (ok bool, err error) {
 	}
 	ev.PID, ev.Level = pid, rest[:lv]
 	msg := bytes.TrimPrefix(rest[lv+1:], []byte(" "))
+	ev.Msg = msg
+	if len(msg) == 0 {
+		return true, nil
+	}
+	// The lines about a worker start with 'W'; the request starts do not.
 	switch {
+	case msg[0] != 'W':
+		if string(ev.Level) == "DEBUG" || string(ev.Level) == "INFO" {
+			// The default pre_request hook, worker.log.debug("%s %s", req.method,
+			// req.path), or the same at INFO (README: the hook for gunicorn's
+			// default log level).
+			sp := bytes.IndexByte(msg, ' ')
+			if sp > 0 && isMethod(msg[:sp]) && len(msg) > sp+1 && msg[sp+1] == '/' && bytes.IndexByte(msg[sp+1:], ' ') < 0 {
+				ev.Kind, ev.Method, ev.URI = GunicornRequestStart, msg[:sp], msg[sp+1:]
+			}
+		}
 	case bytes.HasPrefix(msg, []byte("WORKER TIMEOUT (pid:")):
 		w, _, okW := leadingInt(msg[len("WORKER TIMEOUT (pid:"):])
 		if !okW {
@@ -68,17 +86,19 @@ func ParseGunicorn(line []byte, ev *GunicornEvent) (ok bool, err error) {
 		}
 		ev.Kind, ev.Worker = GunicornWorkerTimeout, w
 	case bytes.HasPrefix(msg, []byte("Worker with pid ")) && bytes.Contains(msg, []byte("was terminated due to signal")):
+		// gunicorn/arbiter.py reap_workers: "Worker with pid %s was terminated due to signal %s".
 		ev.Worker, _, _ = leadingInt(msg[len("Worker with pid "):])
+		if i := bytes.Index(msg, []byte("due to signal ")); i >= 0 {
+			ev.Signal, _, _ = leadingInt(msg[i+len("due to signal "):])
+		}
 		ev.Kind = GunicornWorkerKilled
 	case bytes.HasPrefix(msg, []byte("Worker (pid:")) && bytes.Contains(msg, []byte("was sent SIGKILL")):
 		ev.Worker, _, _ = leadingInt(msg[len("Worker (pid:"):])
-		ev.Kind = GunicornWorkerKilled
-	case string(ev.Level) == "DEBUG":
-		// The default pre_request hook: worker.log.debug("%s %s", req.method, req.path).
-		sp := bytes.IndexByte(msg, ' ')
-		if sp > 0 && isMethod(msg[:sp]) && len(msg) > sp+1 && msg[sp+1] == '/' && bytes.IndexByte(msg[sp+1:], ' ') < 0 {
-			ev.Kind, ev.Method, ev.URI = GunicornRequestStart, msg[:sp], msg[sp+1:]
-		}
+		ev.Kind, ev.Signal = GunicornWorkerKilled, 9
+	case bytes.HasPrefix(msg, []byte("Worker exiting (pid: ")):
+		// gunicorn/workers/base.py: self.log.info("Worker exiting (pid: %s)", self.pid).
+		ev.Worker, _, _ = leadingInt(msg[len("Worker exiting (pid: "):])
+		ev.Kind = GunicornWorkerExiting
 	}
 	return true, nil
 }

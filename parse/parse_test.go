@@ -432,7 +432,7 @@ func TestGraphQLOperation(t *testing.T) {
 		`{"operationName":"GetInvoice","query":"..."}`:          "GetInvoice",
 		`{\"operationName\": \"GetInvoice\",\"query\":\"...\"}`: "GetInvoice",
 		`{\x22operationName\x22:\x22GetInvoice\x22}`:            "GetInvoice",
-		`{"query":"query { a }","operationName":null}`:          "null",
+		`{"query":"query { a }","operationName":null}`:          "", // JSON null: no operation
 		`{"query":"{ a }"}`: "",
 	}
 	for body, want := range bodies {

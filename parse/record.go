@@ -41,6 +41,10 @@ const (
 	// KindWorkerExit is a worker that left on its own (gunicorn "Worker
 	// exiting (pid: P)"); a killed one is a KindWorkerKill.
 	KindWorkerExit
+	// KindClientAbort is a request whose client went away, seen by the
+	// server that could not write the response (uWSGI's SIGPIPE and write
+	// errors). An access-log 499 is a KindRequest with that status.
+	KindClientAbort
 )
 
 // Source is the server (or app) that wrote a line. The zero value is

@@ -1,9 +1,6 @@
 package parse
 
-import (
-	"bytes"
-	"strings"
-)
+import "strings"
 
 // Outcome is what became of one line.
 type Outcome uint8
@@ -56,8 +53,9 @@ type Config struct {
 
 // Stream reads the lines of one log stream (a file, or a CloudWatch Logs log
 // stream) in order and emits records. It holds the state that facts spread
-// over several lines need: uWSGI harakiri episodes and the last request each
-// gunicorn worker started. Lines of other processes may be interleaved.
+// over several lines need: uWSGI harakiri kills (harakiri.go), the request
+// each gunicorn worker serves when it times out (gunicornstate.go), uWSGI
+// write errors (clientabort.go). Lines of other processes may be interleaved.
 // A Stream is not safe for concurrent use.
 type Stream struct {
 	fields       *JSONFields
@@ -76,31 +74,16 @@ type Stream struct {
 	frames FrameConfig
 	dumps  dumps // stack dumps and the kills they belong to (dumpstate.go)
 
-	episodes     []episode
-	statusWorker int // worker whose harakiri status block is open, 0 for none
-	starts       map[int]*requestStart
+	hk harakiriState // harakiri.go
+	gs gunicornState // gunicornstate.go
+	ca clientAborts  // clientabort.go
 }
-
-// episode is one harakiri of one worker process, across its tries.
-type episode struct {
-	worker, pid int
-	counted     int    // route timeouts emitted
-	seen        []byte // "core\x00uri\x00" of every request counted, for de-duplication
-	closed      bool   // the worker died or was respawned
-}
-
-type requestStart struct {
-	method, uri []byte
-	active      bool // false once the request finished or timed out; the buffers stay for reuse
-}
-
-// maxStarts bounds the per-stream memory of gunicorn worker requests.
-const maxStarts = 4096
 
 // NewStream returns a Stream for the log stream called name (a file path or
 // "logGroup/logStream"); the name only serves as a hint of the access-log source.
 func NewStream(cfg Config, name string) *Stream {
-	s := &Stream{fields: cfg.JSONFields, accessSource: cfg.AccessSource, intUnitUS: cfg.AccessIntUnitUS, starts: map[int]*requestStart{}}
+	s := &Stream{fields: cfg.JSONFields, accessSource: cfg.AccessSource, intUnitUS: cfg.AccessIntUnitUS}
+	s.gs.starts = map[int]*requestStart{}
 	if s.intUnitUS <= 0 {
 		s.intUnitUS = 1
 	}
@@ -122,7 +105,8 @@ func NewStream(cfg Config, name string) *Stream {
 	return s
 }
 
-// Line reads one line (without its newline; a trailing CR is dropped) that
+// Line reads one line (without its newline; a trailing CR and one log
+// collector's prefix are dropped, see SkipCollectorPrefix) that
 // came in a log event of time eventMS (0 when unknown), and calls emit for
 // each record it completes. The record passed to emit is valid only during
 // the call. A line a parser recognized but could not read is Malformed, and
@@ -130,6 +114,9 @@ func NewStream(cfg Config, name string) *Stream {
 func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, Outcome, Malformation) {
 	if n := len(line); n > 0 && line[n-1] == '\r' {
 		line = line[:n-1]
+	}
+	if mayHaveCollectorPrefix(line) {
+		line = SkipCollectorPrefix(line) // docker compose, syslog, Heroku, CRI: every parser sees the server's line
 	}
 	if len(line) == 0 {
 		return ParserNone, Ignored, NotMalformed
@@ -153,7 +140,6 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 				return ParserGunicorn, Malformed, MalformationOf(err)
 			}
 			s.gunicorn(emit)
-			s.dumps.gunicorn(s, line, emit)
 			return ParserGunicorn, Matched, NotMalformed
 		}
 	case '{':
@@ -178,6 +164,9 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 		s.dumps.uwsgi(s, emit)
 		return ParserUWSGI, Matched, NotMalformed
 	}
+	if p, o, m, ok := s.interleaved(line, emit); ok {
+		return p, o, m
+	}
 	return ParserNone, Ignored, NotMalformed
 }
 
@@ -192,10 +181,11 @@ func (s *Stream) finish(p Parser, err error, emit func(*Record)) (Parser, Outcom
 	case KindRequestStart:
 		s.remember(r.PID, r.Method, r.URI)
 	case KindRequest:
-		if r.PID > 0 && len(s.starts) > 0 {
-			if st := s.starts[r.PID]; st != nil {
-				st.active = false
-			}
+		if s.requestFinished(r, emit) {
+			return p, Matched, NotMalformed // the killed request of a gunicorn worker timeout
+		}
+		if r.Source == SourceUWSGI {
+			s.abortFinished(r, emit)
 		}
 	}
 	s.emit(r, emit)
@@ -218,182 +208,19 @@ func (s *Stream) emit(r *Record, emit func(*Record)) {
 			r.TimeUS = r.StartUS + r.DurationUS
 		}
 	}
-	if s.dumps.anyKilled {
-		s.dumps.annotate(r)
-	}
 	emit(r)
 	if s.dumps.seen(r) {
 		s.dumps.record(s, r, emit)
 	}
 }
 
-// remember keeps the request a worker began, for a later WORKER TIMEOUT.
-func (s *Stream) remember(pid int, method, uri []byte) {
-	if pid <= 0 {
-		return
-	}
-	st := s.starts[pid]
-	if st == nil {
-		if len(s.starts) >= maxStarts {
-			clear(s.starts)
-		}
-		st = &requestStart{}
-		s.starts[pid] = st
-	}
-	st.method = append(st.method[:0], method...)
-	st.uri = append(st.uri[:0], uri...)
-	st.active = true
-}
-
-func (s *Stream) gunicorn(emit func(*Record)) {
-	ev, r := &s.gev, &s.rec
-	r.TimeText, r.TimeLayout = ev.Time, TimeYMD
-	switch ev.Kind {
-	case GunicornRequestStart:
-		s.remember(ev.PID, ev.Method, ev.URI)
-		r.Kind, r.Source, r.PID, r.Method, r.URI = KindRequestStart, SourceGunicorn, ev.PID, ev.Method, ev.URI
-		r.StartText, r.StartLayout = ev.Time, TimeYMD
-		s.emit(r, emit)
-	case GunicornWorkerTimeout:
-		// The arbiter names the worker; what it was doing is the last request
-		// that worker started in this stream, if the stream shows it.
-		r.Kind, r.Source, r.Timeout, r.PID = KindTimeout, SourceGunicorn, TimeoutGunicornWorker, ev.Worker
-		if st := s.starts[ev.Worker]; st != nil && st.active {
-			r.Method, r.URI = st.method, st.uri
-			st.active = false
-		}
-		s.emit(r, emit)
-	case GunicornWorkerKilled:
-		r.Kind, r.Source, r.PID = KindWorkerKill, SourceGunicorn, ev.Worker
-		s.emit(r, emit)
-	}
-}
-
-func (s *Stream) uwsgi(emit func(*Record)) {
-	ev, r := &s.uev, &s.rec
-	r.Source = SourceUWSGI
-	r.TimeText, r.TimeLayout = ev.Time, LayoutOf(ev.Time)
-	switch ev.Kind {
-	case UWSGIHarakiriBanner:
-		e := s.episode(ev.Worker)
-		if ev.Try == 1 || e.pid != ev.PID || e.closed {
-			s.closeEpisode(e, emit)
-			*e = episode{worker: ev.Worker, pid: ev.PID, seen: e.seen[:0]}
-		}
-		r.Kind, r.PID, r.Try = KindHarakiri, ev.PID, ev.Try
-		s.emit(r, emit)
-	case UWSGIStatusBegin:
-		s.statusWorker = ev.Worker
-	case UWSGIStatusEnd:
-		s.statusWorker = 0
-	case UWSGIStatusCore:
-		if s.statusWorker == 0 {
-			return // a core line outside a status block: nothing to attribute it to
-		}
-		e := s.episode(s.statusWorker)
-		r.StartText, r.StartLayout = ev.Since, TimeEpoch
-		s.harakiriRequest(e, ev.Core, ev.Method, ev.URI, emit)
-	case UWSGIWasManaging:
-		e := s.episode(ev.Worker)
-		if e.pid != ev.PID {
-			// No banner of this process in the stream (it may have gone to
-			// another batch): the line itself says the harakiri deadline passed.
-			s.closeEpisode(e, emit)
-			*e = episode{worker: ev.Worker, pid: ev.PID, seen: e.seen[:0]}
-		}
-		r.StartText, r.StartLayout = ev.Since, TimeCtime
-		s.harakiriRequest(e, ev.Core, nil, ev.URI, emit)
-	case UWSGIWorkerDied:
-		if e := s.find(ev.Worker); e != nil && e.pid == ev.PID {
-			s.closeEpisode(e, emit)
-		}
-		if ev.Signal > 0 {
-			r.Kind, r.PID = KindWorkerKill, ev.PID
-			s.emit(r, emit)
-		}
-	case UWSGIRespawned:
-		if e := s.find(ev.Worker); e != nil {
-			s.closeEpisode(e, emit)
-		}
-	case UWSGIListenQueueFull:
-		r.Kind = KindListenQueueFull
-		s.emit(r, emit)
-	}
-}
-
-// harakiriRequest emits the timeout of a request a harakiri killed, once per
-// episode however many tries and dumps name it.
-func (s *Stream) harakiriRequest(e *episode, core int, method, uri []byte, emit func(*Record)) {
-	if e.hasSeen(core, uri) {
-		return
-	}
-	e.seen = append(e.seen, byte(core), byte(core>>8), 0)
-	e.seen = append(e.seen, uri...)
-	e.seen = append(e.seen, 0)
-	e.counted++
-	r := &s.rec
-	r.Kind, r.Timeout, r.PID, r.Method, r.URI = KindTimeout, TimeoutHarakiri, e.pid, method, uri
-	s.emit(r, emit)
-}
-
-func (e *episode) hasSeen(core int, uri []byte) bool {
-	rest := e.seen
-	for len(rest) >= 3 {
-		c := int(rest[0]) | int(rest[1])<<8
-		rest = rest[3:]
-		end := bytes.IndexByte(rest, 0)
-		if end < 0 {
-			return false
-		}
-		if c == core && bytes.Equal(rest[:end], uri) {
-			return true
-		}
-		rest = rest[end+1:]
-	}
-	return false
-}
-
-func (s *Stream) find(worker int) *episode {
-	for i := range s.episodes {
-		if s.episodes[i].worker == worker {
-			return &s.episodes[i]
-		}
-	}
-	return nil
-}
-
-func (s *Stream) episode(worker int) *episode {
-	if e := s.find(worker); e != nil {
-		return e
-	}
-	s.episodes = append(s.episodes, episode{worker: worker})
-	return &s.episodes[len(s.episodes)-1]
-}
-
-// closeEpisode ends an episode; one that named no request killed an idle
-// worker, which is no route's timeout.
-func (s *Stream) closeEpisode(e *episode, emit func(*Record)) {
-	if e.closed || e.pid == 0 && e.counted == 0 {
-		e.closed = true
-		return
-	}
-	e.closed = true
-	if e.counted == 0 {
-		r := &s.aux
-		r.Reset()
-		r.Kind, r.Source, r.PID, r.EventMS = KindHarakiriIdle, SourceUWSGI, e.pid, s.eventMS
-		// The line that settles the episode is about when the worker died.
-		r.TimeText, r.TimeLayout = s.rec.TimeText, s.rec.TimeLayout
-		s.emit(r, emit)
-	}
-}
-
-// Close ends the stream: open harakiri episodes are settled.
+// Close ends the stream: what waited for lines that did not come is
+// settled (gunicorn timeouts without their worker's end, SIGPIPE reports
+// without their request's end).
 func (s *Stream) Close(emit func(*Record)) {
 	s.eventMS = 0
 	s.rec.Reset() // its slices alias a line the caller may have reused
 	s.dumps.close(s, emit)
-	for i := range s.episodes {
-		s.closeEpisode(&s.episodes[i], emit)
-	}
+	s.closeGunicorn(emit)
+	s.closeAborts(emit)
 }

@@ -108,6 +108,7 @@ type UWSGIEvent struct {
 	URI    []byte
 	Since  []byte // request start: epoch seconds (core line) or ctime (WAS managing)
 	Time   []byte // the line's own date prefix, if any
+	Addr   []byte // the client address of a write error
 }
 
 // UWSGIEventKind says which uWSGI master line an UWSGIEvent came from.
@@ -125,6 +126,9 @@ const (
 	UWSGIWorkerDied                     // DAMN ! worker 1 (pid: 4242) died, killed by signal 9 :( trying respawn ...
 	UWSGIRespawned                      // Respawned uWSGI worker 1 (new pid: 4250)
 	UWSGIListenQueueFull                // *** uWSGI listen queue of socket "127.0.0.1:3031" (fd: 3) full !!! (101/100) ***
+	UWSGIManaging                       // SIGUSR2: --- uWSGI worker 2 (pid: 471) is managing request /x since ... --- (before the deadline: no timeout)
+	UWSGIWriteError                     // uwsgi_response_write_body_do(): Broken pipe [core/writer.c line 429] during GET /x (127.0.0.3)
+	UWSGISigpipe                        // SIGPIPE: writing to a closed pipe/socket/fd (probably the client disconnected) on request /x (ip 127.0.0.3) !!!
 )
 
 var (
@@ -171,7 +175,7 @@ func ParseUWSGIEvent(line []byte, ev *UWSGIEvent) (ok bool, err error) {
 		ev.Kind = UWSGIListenQueueFull
 		return true, nil
 	}
-	return false, nil
+	return parseWorkerReport(line, ev)
 }
 
 func parseHarakiri(line []byte, i int, ev *UWSGIEvent) (bool, error) {
@@ -282,6 +286,12 @@ func parseHarakiri(line []byte, i int, ev *UWSGIEvent) (bool, error) {
 		}
 		r3, ok = cutPrefix(r3, ") WAS managing request ")
 		if !ok {
+			// "HARAKIRI: --- uWSGI worker 1 (pid: 42) WAS handling signal 3 ---":
+			// a signal handler, no request.
+			if bytes.HasPrefix(r3, []byte(") WAS handling signal ")) {
+				ev.Kind = UWSGIHarakiriInfo
+				return true, nil
+			}
 			return true, BadShape
 		}
 		since := bytes.LastIndex(r3, []byte(" since "))
@@ -291,7 +301,7 @@ func parseHarakiri(line []byte, i int, ev *UWSGIEvent) (bool, error) {
 		ev.Kind, ev.Worker, ev.PID, ev.URI = UWSGIWasManaging, w, pid, r3[:since]
 		ev.Since = bytes.TrimSuffix(r3[since+len(" since "):], []byte(" ---"))
 		return true, nil
-	case bytes.HasPrefix(rest, []byte(": -- ")), bytes.HasPrefix(rest, []byte(" triggered by worker ")),
+	case bytes.HasPrefix(rest, []byte(": -- ")), bytes.HasPrefix(rest, []byte(" triggered by worker ")), bytes.HasPrefix(rest, []byte(" (user) triggered by worker ")),
 		bytes.HasPrefix(rest, []byte(": graceful termination")), bytes.HasPrefix(rest, []byte(": Skipping harakiri")):
 		ev.Kind = UWSGIHarakiriInfo
 		return true, nil

@@ -10,18 +10,14 @@ import "bytes"
 //
 //	[2026-12-01 07:25:17 +0000] [32695] [INFO] Booting worker with pid: 32695
 //	[2026-12-01 07:25:27 +0000] [32698] [INFO] Worker exiting (pid: 32698)
-func (d *dumps) gunicornWorker(s *Stream, line []byte, emit func(*Record)) {
+func (d *dumps) gunicornWorker(s *Stream, emit func(*Record)) {
 	ev := &s.gev
-	if string(ev.Level) != "INFO" {
-		return
-	}
-	kind := KindWorkerStart
-	i := bytes.Index(line, []byte("] Booting worker with pid: "))
-	if i < 0 {
-		if i = bytes.Index(line, []byte("] Worker exiting (pid: ")); i < 0 {
+	kind := KindWorkerExit
+	if ev.Kind != GunicornWorkerExiting {
+		if string(ev.Level) != "INFO" || !bytes.HasPrefix(ev.Msg, []byte("Booting worker with pid: ")) {
 			return
 		}
-		kind = KindWorkerExit
+		kind = KindWorkerStart
 	}
 	r := &d.rec
 	r.Reset()

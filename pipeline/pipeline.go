@@ -135,7 +135,7 @@ func (p *Pipeline) LineTooLong() {
 func (p *Pipeline) record(rec *parse.Record) {
 	var row *metrics.Row
 	switch rec.Kind {
-	case parse.KindRequest, parse.KindTimeout, parse.KindUpstreamFailure:
+	case parse.KindRequest, parse.KindTimeout, parse.KindUpstreamFailure, parse.KindClientAbort:
 		row = p.rowOf(rec)
 		p.agg.Add(row, rec)
 	case parse.KindStuck:

@@ -176,18 +176,19 @@ func TestPayloadSameAsLines(t *testing.T) {
 	events := New(Config{})
 	var dec event.Decoder
 	data := base64.StdEncoding.EncodeToString(payloadOf(t, "/ecs/web", "uwsgi/1", lines))
-	payload, err := dec.DecodeData([]byte(data))
+	dels, err := dec.Split([]byte(`{"awslogs":{"data":"` + data + `"}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := events.Payload(&dec, payload)
+	batch, err := events.Deliver(&dec, &dels[0])
 	if err != nil {
 		t.Fatal(err)
+	}
+	if string(batch.LogGroup) != "/ecs/web" || events.Aggregates().Envelopes.Count(metrics.EnvelopeAccepted) != 1 {
+		t.Errorf("log group %q, envelopes %v", batch.LogGroup, events.Aggregates().Envelopes)
 	}
 	events.Close()
-	if string(h.LogGroup) != "/ecs/web" {
-		t.Errorf("log group %q", h.LogGroup)
-	}
+	events.Aggregates().Envelopes = metrics.Envelopes{}
 	if plain.Aggregates().Lines != events.Aggregates().Lines || plain.Aggregates().Events != events.Aggregates().Events {
 		t.Errorf("lines/events differ:\n%+v\n%+v", plain.Aggregates().Lines, events.Aggregates().Lines)
 	}

@@ -3,12 +3,20 @@ package pipeline
 import (
 	"testing"
 
+	"github.com/slowroutes/slowroutes/metrics"
 	"github.com/slowroutes/slowroutes/parse"
 )
 
-// A banner of uWSGI 2.0.21 with no status block after it: settling its
-// stream counts an idle-worker kill.
-const realBanner = `Sun Nov 22 23:30:41 2026 - *** HARAKIRI ON WORKER 2 (pid: 6844, try: 1) ***`
+// realTimeout (gunicorn 20.1.0) waits for its worker's last lines:
+// settling its stream counts it.
+const realTimeout = `[2026-11-22 23:31:08 +0000] [6837] [CRITICAL] WORKER TIMEOUT (pid:6847)`
+
+// gunicornTimeouts sums the gunicorn worker timeouts of every row.
+func gunicornTimeouts(a *metrics.Aggregates) int64 {
+	var n int64
+	a.EachRow(func(r *metrics.Row) { n += r.Timeouts[parse.TimeoutGunicornWorker] })
+	return n
+}
 
 func TestStreamNames(t *testing.T) {
 	p := New(Config{})
@@ -43,7 +51,7 @@ func TestMessageSplitsLines(t *testing.T) {
 
 func TestEvictLeastRecentlyUsed(t *testing.T) {
 	p := New(Config{MaxStreams: 2})
-	p.Line(p.Stream([]byte("/a"), []byte("1")), []byte(realBanner), 1000)
+	p.Line(p.Stream([]byte("/a"), []byte("1")), []byte(realTimeout), 1000)
 	p.Stream([]byte("/b"), []byte("1"))
 	p.Stream([]byte("/a"), []byte("1")) // /a is used again: /b is now the oldest
 	p.Stream([]byte("/c"), []byte("1"))
@@ -55,22 +63,25 @@ func TestEvictLeastRecentlyUsed(t *testing.T) {
 	}
 	p.Stream([]byte("/d"), []byte("1"))
 	p.Stream([]byte("/d"), []byte("1"))
+	if n := gunicornTimeouts(p.Aggregates()); n != 0 {
+		t.Fatalf("%d timeouts before /a was settled", n)
+	}
 	if g, ok := p.Evict(); !ok || g != "/a" {
 		t.Fatalf("evicted %q %v, want /a", g, ok)
 	}
-	// Settling /a counted its open harakiri as an idle-worker kill.
-	if ev := p.Aggregates().Events; ev.HarakiriBanners != 1 || ev.HarakiriIdle != 1 {
-		t.Errorf("events %+v", ev)
+	// Settling /a counted the timeout that waited for its worker's end.
+	if n := gunicornTimeouts(p.Aggregates()); n != 1 {
+		t.Errorf("%d timeouts after /a was settled, want 1", n)
 	}
 }
 
 func TestCloseGroup(t *testing.T) {
 	p := New(Config{})
-	p.Line(p.Stream(nil, []byte("uwsgi.log")), []byte(realBanner), 0)
-	p.Line(p.Stream([]byte("/web"), []byte("uwsgi")), []byte(realBanner), 0)
+	p.Line(p.Stream(nil, []byte("gunicorn.log")), []byte(realTimeout), 0)
+	p.Line(p.Stream([]byte("/web"), []byte("gunicorn")), []byte(realTimeout), 0)
 	p.CloseGroup("")
-	if p.Streams() != 1 || p.Aggregates().Events.HarakiriIdle != 1 {
-		t.Errorf("%d streams left, %d idle kills", p.Streams(), p.Aggregates().Events.HarakiriIdle)
+	if n := gunicornTimeouts(p.Aggregates()); p.Streams() != 1 || n != 1 {
+		t.Errorf("%d streams left, %d timeouts settled", p.Streams(), n)
 	}
 }
 

@@ -49,6 +49,9 @@ type Route struct {
 	Timeouts         map[string]int64 `json:"timeouts"`
 	TimeoutsTotal    int64            `json:"timeouts_total"`
 	ClientAborts     int64            `json:"client_aborts"`
+	// ClientAbortsBy splits ClientAborts by the server that saw them;
+	// only those that saw any are listed, and the field is absent without any.
+	ClientAbortsBy   map[string]int64 `json:"client_aborts_by_source,omitempty"`
 	UpstreamFailures int64            `json:"upstream_failures"`
 	FailuresBySource map[string]int64 `json:"upstream_failures_by_source"`
 	Slow             int64            `json:"slow"`
@@ -68,14 +71,17 @@ type Latency struct {
 
 // Events are facts that belong to no route.
 type Events struct {
-	HarakiriBanners   int64            `json:"harakiri_banners"`
-	HarakiriRetries   int64            `json:"harakiri_retries"`
-	HarakiriIdle      int64            `json:"harakiri_idle_worker"`
-	WorkerKills       map[string]int64 `json:"worker_kills"`
-	ListenQueueFull   int64            `json:"listen_queue_full"`
-	RouteOverflow     int64            `json:"route_overflow"`
-	OperationOverflow int64            `json:"graphql_operation_overflow"`
-	FrameOverflow     int64            `json:"frame_overflow"`
+	HarakiriBanners int64            `json:"harakiri_banners"`
+	HarakiriRetries int64            `json:"harakiri_retries"`
+	HarakiriIdle    int64            `json:"harakiri_idle_worker"`
+	WorkerKills     map[string]int64 `json:"worker_kills"`
+	ListenQueueFull int64            `json:"listen_queue_full"`
+	// GunicornTimeoutsAttributed is how many of the routes' gunicorn worker
+	// timeouts got a route; the rest are on route "unknown".
+	GunicornTimeoutsAttributed int64 `json:"gunicorn_timeouts_attributed"`
+	RouteOverflow              int64 `json:"route_overflow"`
+	OperationOverflow          int64 `json:"graphql_operation_overflow"`
+	FrameOverflow              int64 `json:"frame_overflow"`
 }
 
 // Envelopes counts CloudWatch Logs event envelopes read from event inputs.
@@ -121,6 +127,12 @@ func Build(a *metrics.Aggregates) Document {
 		}
 		for s := parse.FirstSource; s < parse.NumSources; s++ {
 			row.Requests[s.String()] = r.RequestsOf(s)
+			if n := r.ClientAbortsBy[s]; n > 0 {
+				if row.ClientAbortsBy == nil {
+					row.ClientAbortsBy = map[string]int64{}
+				}
+				row.ClientAbortsBy[s.String()] = n
+			}
 		}
 		for t := parse.TimeoutHarakiri; t < parse.NumTimeouts; t++ {
 			row.Timeouts[t.String()] = r.Timeouts[t]
@@ -138,7 +150,7 @@ func Build(a *metrics.Aggregates) Document {
 	e := &a.Events
 	d.Events = Events{
 		HarakiriBanners: e.HarakiriBanners, HarakiriRetries: e.HarakiriRetries, HarakiriIdle: e.HarakiriIdle,
-		WorkerKills: map[string]int64{}, ListenQueueFull: e.ListenQueueFull,
+		WorkerKills: map[string]int64{}, ListenQueueFull: e.ListenQueueFull, GunicornTimeoutsAttributed: e.GunicornTimeoutsAttributed,
 		RouteOverflow: e.RouteOverflow, OperationOverflow: e.OperationOverflow, FrameOverflow: e.FrameOverflow,
 	}
 	for s := parse.FirstSource; s < parse.NumSources; s++ {

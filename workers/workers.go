@@ -88,7 +88,9 @@ func (t *Tracker) Observe(rec *parse.Record, row *metrics.Row, out *metrics.Stre
 			t.interval(rec, row, out)
 		}
 	case parse.KindTimeout:
-		if rec.Timeout == parse.TimeoutHarakiri {
+		// A killed request: harakiri's from "since" to the kill, gunicorn's
+		// from the kill less the run time its dying worker logged.
+		if rec.Timeout == parse.TimeoutHarakiri || rec.Timeout == parse.TimeoutGunicornWorker {
 			t.interval(rec, row, out)
 		}
 	}

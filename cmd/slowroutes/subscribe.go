@@ -29,6 +29,13 @@ Log groups are looked up in the function's region (a subscription cannot
 cross regions) with the standard AWS credential chain (AWS_PROFILE,
 AWS_ACCESS_KEY_ID, SSO, ...; AWS_ENDPOINT_URL points it at another endpoint).
 
+With --destination kinesis the filters write to a Kinesis stream instead
+(--stream-arn, and --role-arn: a role logs.amazonaws.com may assume with
+kinesis:PutRecord on it) with distribution ByLogStream, so that each log
+stream stays on one shard; the function reads the stream through an event
+source mapping with ParallelizationFactor 1 (template.yaml), and a log
+stream's multi-line state is never split between containers.
+
 The function's own log group (/aws/lambda/NAME, or the one it is configured
 to log to) is refused: it would feed the function its own output forever. A
 log group that already has 2 subscription filters, the CloudWatch Logs
@@ -43,6 +50,11 @@ const subscribeExamples = `  # see what would change
   slowroutes subscribe --format json --kind slowlog \
       --function-arn arn:aws:lambda:eu-west-1:123456789012:function:slowroutes-slowlog \
       --log-group /ecs/shop-web --log-group /ecs/shop-api
+  # through a Kinesis stream: each log stream on one shard, read in order
+  slowroutes subscribe --kind harakiri --destination kinesis \
+      --function-arn arn:aws:lambda:eu-west-1:123456789012:function:slowroutes-harakiri \
+      --stream-arn arn:aws:kinesis:eu-west-1:123456789012:stream/slowroutes-logs \
+      --role-arn arn:aws:iam::123456789012:role/slowroutes-logs-to-kinesis --log-group-prefix /ecs/shop-
   # a narrower pattern of your own
   slowroutes subscribe --function-arn ARN --log-group /ecs/shop-web --filter-pattern '?HARAKIRI ?"upstream timed out"'
   # undo
@@ -71,6 +83,9 @@ func runSubscribe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	dryRun := fs.Bool("dry-run", false, "print the plan (log group, action, pattern) and change nothing")
 	remove := fs.Bool("remove", false, "delete the slowroutes filters (and the permission statements subscribe added) instead")
 	format := fs.String("format", "table", "output `format`: table or json")
+	destFlag := fs.String("destination", "lambda", "`DEST` of the filters: lambda (invoke the function) or kinesis (write to --stream-arn, distribution ByLogStream)")
+	streamARN := fs.String("stream-arn", "", "Kinesis stream `ARN` for --destination kinesis, e.g. arn:aws:kinesis:eu-west-1:123456789012:stream/slowroutes-logs")
+	roleARN := fs.String("role-arn", "", "IAM role `ARN` CloudWatch Logs assumes to write to the stream (--destination kinesis)")
 	pos, code, ok := parseArgs(fs, args)
 	if !ok {
 		return code
@@ -102,6 +117,17 @@ func runSubscribe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	sub := awslogs.Subscription{Function: fn, Kind: kind, FilterPattern: kind.DefaultPattern(), Remove: *remove}
+	if sub.Destination, err = awslogs.ParseDestination(*destFlag); err != nil {
+		return usageErr("--destination: %v", err)
+	}
+	switch {
+	case sub.Destination == awslogs.ToKinesis && !*remove:
+		if sub.Kinesis, err = awslogs.ParseKinesisTarget(*streamARN, *roleARN, fn.Region); err != nil {
+			return usageErr("--destination kinesis: %v", err)
+		}
+	case sub.Destination == awslogs.ToLambda && (*streamARN != "" || *roleARN != ""):
+		return usageErr("--stream-arn and --role-arn go with --destination kinesis")
+	}
 	if pattern.set {
 		sub.FilterPattern = pattern.value
 	}
@@ -179,6 +205,9 @@ func writeSubscribeJSON(w io.Writer, plan *awslogs.Plan, dryRun bool) error {
 
 func writeSubscribeTable(w io.Writer, plan *awslogs.Plan, dryRun bool) error {
 	fmt.Fprintf(w, "function:  %s\n", plan.Function.ARN)
+	if plan.Destination == awslogs.ToKinesis && !plan.Remove {
+		fmt.Fprintf(w, "through:   %s (distribution ByLogStream, role %s)\n", plan.Kinesis.StreamARN, plan.Kinesis.RoleARN)
+	}
 	if plan.Remove {
 		fmt.Fprintf(w, "removing:  subscription filter %s\n", plan.FilterName)
 	} else {

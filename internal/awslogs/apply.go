@@ -46,12 +46,17 @@ func (s *Subscriber) apply(ctx context.Context, plan *Plan, c *Change) error {
 		if c.Action == Unchanged {
 			return nil
 		}
-		_, err := s.Logs.PutSubscriptionFilter(ctx, &cloudwatchlogs.PutSubscriptionFilterInput{
+		in := &cloudwatchlogs.PutSubscriptionFilterInput{
 			LogGroupName:   aws.String(c.LogGroup),
 			FilterName:     aws.String(plan.FilterName),
 			FilterPattern:  aws.String(plan.FilterPattern),
-			DestinationArn: aws.String(fn.ARN),
-		})
+			DestinationArn: aws.String(plan.destinationARN()),
+			Distribution:   plan.distribution(),
+		}
+		if r := plan.roleARN(); r != "" {
+			in.RoleArn = aws.String(r)
+		}
+		_, err := s.Logs.PutSubscriptionFilter(ctx, in)
 		if errorCode(err) == "LimitExceededException" {
 			return errors.New(fullReason(c.OtherFilters))
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 )
 
@@ -51,8 +52,14 @@ const (
 
 // Subscription is what to subscribe log groups to.
 type Subscription struct {
+	// Function is the slowroutes function the events are for; with a
+	// Kinesis destination, the one that reads the stream.
 	Function FunctionARN
 	Kind     Kind
+	// Destination is ToLambda (the zero value means it too) or ToKinesis,
+	// which writes to Kinesis.StreamARN with distribution ByLogStream.
+	Destination Destination
+	Kinesis     KinesisTarget
 	// FilterPattern is the pattern of the filters; see Kind.DefaultPattern.
 	FilterPattern string
 	// Remove deletes the filters (and our permission statements) instead.
@@ -72,6 +79,10 @@ type Change struct {
 	Permission PermissionAction `json:"permission,omitempty"`
 	// FilterPattern is the pattern the filter has once applied.
 	FilterPattern string `json:"filter_pattern"`
+	// Destination and Distribution are where the filter delivers once
+	// applied, and how a Kinesis destination spreads the log streams.
+	Destination  string `json:"destination,omitempty"`
+	Distribution string `json:"distribution,omitempty"`
 	// PreviousPattern and PreviousDestination describe the filter an update replaces.
 	PreviousPattern     *string `json:"previous_pattern,omitempty"`
 	PreviousDestination string  `json:"previous_destination,omitempty"`
@@ -142,8 +153,11 @@ func (s *Subscriber) Plan(ctx context.Context, sub Subscription, sel Selection) 
 			return nil, err
 		}
 	}
-	if plan.policy, err = getPolicy(ctx, s.Lambda, sub.Function.ARN); err != nil {
-		return nil, err
+	// Only a Lambda destination needs the function's permission.
+	if sub.Destination != ToKinesis {
+		if plan.policy, err = getPolicy(ctx, s.Lambda, sub.Function.ARN); err != nil {
+			return nil, err
+		}
 	}
 	groups, err := s.listGroups(ctx, sel)
 	if err != nil {
@@ -259,7 +273,8 @@ func (s *Subscriber) pageSize() int32 {
 }
 
 type filter struct {
-	name, pattern, destination string
+	name, pattern, destination, role string
+	distribution                     types.Distribution
 }
 
 func (s *Subscriber) filters(ctx context.Context, logGroup string) ([]filter, error) {
@@ -273,7 +288,8 @@ func (s *Subscriber) filters(ctx context.Context, logGroup string) ([]filter, er
 			return nil, fmt.Errorf("reading the subscription filters of %s: %w", logGroup, err)
 		}
 		for _, f := range page.SubscriptionFilters {
-			fs = append(fs, filter{aws.ToString(f.FilterName), aws.ToString(f.FilterPattern), aws.ToString(f.DestinationArn)})
+			fs = append(fs, filter{name: aws.ToString(f.FilterName), pattern: aws.ToString(f.FilterPattern),
+				destination: aws.ToString(f.DestinationArn), role: aws.ToString(f.RoleArn), distribution: f.Distribution})
 		}
 	}
 	return fs, nil
@@ -310,6 +326,7 @@ func (plan *Plan) decide(c *Change, filters []filter, own map[string]string) {
 		return
 	}
 	c.FilterPattern = plan.FilterPattern
+	c.Destination, c.Distribution = plan.destinationARN(), string(plan.distribution())
 	if owner, ok := own[c.LogGroup]; ok {
 		c.Action = Refused
 		c.Reason = fmt.Sprintf("function %s writes its own logs here: subscribing it would feed a slowroutes function its own output forever", owner)
@@ -322,15 +339,19 @@ func (plan *Plan) decide(c *Change, filters []filter, own map[string]string) {
 		return
 	case ours == nil:
 		c.Action = Create
-	case ours.pattern == plan.FilterPattern && ours.destination == fn.ARN:
+	case ours.pattern == plan.FilterPattern && ours.destination == plan.destinationARN() &&
+		(plan.Destination != ToKinesis || ours.role == plan.roleARN() && ours.distribution == plan.distribution()):
 		c.Action = Unchanged
 	default:
 		c.Action = Update
 		prev := ours.pattern
 		c.PreviousPattern = &prev
-		if ours.destination != fn.ARN {
+		if ours.destination != plan.destinationARN() {
 			c.PreviousDestination = ours.destination
 		}
+	}
+	if plan.Destination == ToKinesis {
+		return // CloudWatch Logs writes to the stream with the role, not through the function's policy
 	}
 	c.Permission = PermissionGrant
 	if plan.policy.allowsLogs(c.sourceARN, accountOf(c.sourceARN, fn.Account)) {

@@ -1,11 +1,13 @@
-// Package jsonscan walks JSON objects in place, without allocating: enough
-// JSON for log lines and CloudWatch Logs payloads, whose shapes are known.
+// Package jsonscan reads JSON in place, without allocating: a tolerant
+// walker of objects for log lines and event envelopes (Object, Array), and a
+// strict scanner for CloudWatch Logs payloads (String, AppendString, Int,
+// Skip) that accepts the syntax encoding/json accepts and nothing else
+// (nesting up to MaxDepth).
 package jsonscan
 
 import (
 	"bytes"
 	"errors"
-	"unicode/utf8"
 )
 
 // ErrSyntax is returned for JSON that does not scan.
@@ -237,74 +239,3 @@ func (a *Array) NextObject(o *Object) (bool, error) {
 
 // Done moves past the object o, whose members have all been read.
 func (a *Array) Done(o *Object) { a.pos += o.pos }
-
-// AppendUnescaped appends the JSON string body s (between the quotes) to dst
-// with its escapes resolved. Invalid escapes are kept as written.
-func AppendUnescaped(dst, s []byte) []byte {
-	for len(s) > 0 {
-		i := bytes.IndexByte(s, '\\')
-		if i < 0 {
-			return append(dst, s...)
-		}
-		dst = append(dst, s[:i]...)
-		s = s[i:]
-		if len(s) < 2 {
-			return append(dst, s...)
-		}
-		switch s[1] {
-		case '"', '\\', '/':
-			dst = append(dst, s[1])
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		case 'u':
-			if len(s) < 6 {
-				return append(dst, s...)
-			}
-			r, ok := hex4(s[2:6])
-			if !ok {
-				dst = append(dst, s[:2]...)
-				s = s[2:]
-				continue
-			}
-			if r >= 0xD800 && r < 0xDC00 && len(s) >= 12 && s[6] == '\\' && s[7] == 'u' {
-				if lo, ok := hex4(s[8:12]); ok && lo >= 0xDC00 && lo < 0xE000 {
-					dst = utf8.AppendRune(dst, (r-0xD800)<<10+(lo-0xDC00)+0x10000)
-					s = s[12:]
-					continue
-				}
-			}
-			dst = utf8.AppendRune(dst, r)
-			s = s[6:]
-			continue
-		default:
-			dst = append(dst, s[:2]...)
-		}
-		s = s[2:]
-	}
-	return dst
-}
-
-func hex4(b []byte) (rune, bool) {
-	var r rune
-	for _, c := range b {
-		switch {
-		case c >= '0' && c <= '9':
-			r = r<<4 | rune(c-'0')
-		case c >= 'a' && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
-		case c >= 'A' && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
-		default:
-			return 0, false
-		}
-	}
-	return r, true
-}

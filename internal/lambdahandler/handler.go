@@ -19,7 +19,6 @@ import (
 
 	"github.com/slowroutes/slowroutes/dogstatsd"
 	"github.com/slowroutes/slowroutes/event"
-	"github.com/slowroutes/slowroutes/internal/jsonscan"
 	"github.com/slowroutes/slowroutes/internal/loggrouptags"
 	"github.com/slowroutes/slowroutes/metrics"
 	"github.com/slowroutes/slowroutes/pipeline"
@@ -77,15 +76,13 @@ var ErrDeadline = errors.New("too close to the invocation deadline")
 // Handler is a lambda.Handler. It is safe for concurrent use, though Lambda
 // invokes it one event at a time.
 type Handler struct {
-	mu    sync.Mutex
-	opt   Options
-	p     *pipeline.Pipeline
-	dec   event.Decoder
-	em    *dogstatsd.Emitter
-	seen  *recent
-	recs  []event.KinesisRecord
-	sum   Summary
-	lgBuf []byte
+	mu   sync.Mutex
+	opt  Options
+	p    *pipeline.Pipeline
+	dec  event.Decoder
+	em   *dogstatsd.Emitter
+	seen *recent
+	sum  Summary
 }
 
 var _ lambda.Handler = (*Handler)(nil)
@@ -125,7 +122,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		resp []byte
 		err  error
 	)
-	if event.KindOf(payload) == event.KindKinesis {
+	if event.ShapeOf(payload) == event.ShapeKinesis {
 		resp, err = h.kinesis(ctx, payload)
 	} else {
 		resp, err = h.cloudwatch(ctx, payload)
@@ -154,39 +151,39 @@ func (h *Handler) cloudwatch(ctx context.Context, payload []byte) ([]byte, error
 	if err := h.timeLeft(ctx); err != nil {
 		return nil, err
 	}
-	data, err := event.LambdaData(payload)
+	if event.ShapeOf(payload) != event.ShapeCloudWatch {
+		return nil, h.reject(event.InputCloudWatch, event.ErrNotEvent)
+	}
+	dels, err := h.dec.Split(payload)
 	if err != nil {
 		return nil, h.reject(event.InputCloudWatch, err)
 	}
-	if err := h.batch(ctx, event.InputCloudWatch, data); err != nil {
-		return nil, h.reject(event.InputCloudWatch, err)
+	if err := h.delivery(ctx, &dels[0]); err != nil {
+		return nil, fmt.Errorf("rejected %s event: %w", event.InputCloudWatch, err)
 	}
 	return nullResponse, nil
 }
 
-// batch counts one delivery (the base64 of a gzip payload) unless it was
-// counted before. Nothing is counted when it returns an error.
-func (h *Handler) batch(ctx context.Context, in event.Input, data []byte) error {
-	key := h.seen.key(data)
+// delivery counts one delivery unless it was counted before. Nothing of
+// it is counted when it returns an error (but the rejection).
+func (h *Handler) delivery(ctx context.Context, d *event.Delivery) error {
+	key := h.seen.key(d.Data)
 	if h.seen.has(key) {
 		h.sum.Duplicates++
-		h.p.Envelope(in, metrics.EnvelopeDuplicate, event.ReasonNone)
+		h.p.Envelope(d.Input, metrics.EnvelopeDuplicate, event.ReasonNone)
 		h.emit("", nil)
 		return nil
 	}
-	payload, err := h.dec.DecodeData(data)
+	b, err := h.p.Deliver(&h.dec, d)
 	if err != nil {
-		return err
-	}
-	hdr, err := h.p.Payload(&h.dec, payload)
-	if err != nil {
+		h.sum.Rejected++
+		h.emit("", nil)
 		return err
 	}
 	h.seen.add(key)
-	lg := h.unescape(hdr.LogGroup)
-	if string(hdr.MessageType) == event.ControlMessage {
+	lg := string(b.LogGroup)
+	if b.Control() {
 		h.sum.Control++
-		h.p.Envelope(in, metrics.EnvelopeControl, event.ReasonNone)
 		h.emit(lg, nil)
 		return nil
 	}
@@ -194,10 +191,9 @@ func (h *Handler) batch(ctx context.Context, in event.Input, data []byte) error 
 	var tags []string
 	if t := h.opt.LogGroupTags; t != nil {
 		before := t.Stats().Failures
-		tags = t.Tags(ctx, string(hdr.Owner), lg)
+		tags = t.Tags(ctx, string(b.Owner), lg)
 		h.p.Aggregates().Events.LogGroupTagFailures += t.Stats().Failures - before
 	}
-	h.p.Envelope(in, metrics.EnvelopeAccepted, event.ReasonNone)
 	h.emit(lg, tags)
 	for {
 		group, ok := h.p.Evict()
@@ -217,17 +213,7 @@ func (h *Handler) emit(logGroup string, tags []string) {
 	agg.Reset()
 }
 
-func (h *Handler) unescape(b []byte) string {
-	for _, c := range b {
-		if c == '\\' {
-			h.lgBuf = jsonscan.AppendUnescaped(h.lgBuf[:0], b)
-			return string(h.lgBuf)
-		}
-	}
-	return string(b)
-}
-
-// reject counts a delivery that did not decode and returns the error.
+// reject counts an event whose envelope is broken and returns the error.
 func (h *Handler) reject(in event.Input, err error) error {
 	h.sum.Rejected++
 	h.p.Envelope(in, metrics.EnvelopeRejected, event.ReasonOf(err))
@@ -240,25 +226,23 @@ func (h *Handler) kinesis(ctx context.Context, payload []byte) ([]byte, error) {
 	if err := h.timeLeft(ctx); err != nil {
 		return nil, err
 	}
-	recs, err := event.KinesisRecords(h.recs, payload)
-	h.recs = recs
+	dels, err := h.dec.Split(payload)
 	if err != nil {
 		return nil, h.reject(event.InputKinesis, err)
 	}
 	var failed []byte
-	for i := range recs {
-		r := &recs[i]
+	for i := range dels {
+		d := &dels[i]
 		if h.timeLeft(ctx) != nil {
-			failed = r.SequenceNumber
-			h.sum.Retried = len(recs) - i
+			failed = d.Seq
+			h.sum.Retried = len(dels) - i
 			break
 		}
-		if err := h.batch(ctx, event.InputKinesis, r.Data); err != nil {
+		if err := h.delivery(ctx, d); err != nil {
 			// Lambda retries the batch from the first record it is told
 			// failed: stop here so that nothing after it is counted twice.
-			_ = h.reject(event.InputKinesis, err)
-			failed = r.SequenceNumber
-			h.sum.Retried = len(recs) - i
+			failed = d.Seq
+			h.sum.Retried = len(dels) - i
 			break
 		}
 	}

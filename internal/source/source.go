@@ -31,7 +31,6 @@ type Reader struct {
 	lines pipeline.LineReader
 	dec   event.Decoder
 	br    *bufio.Reader
-	kin   []event.KinesisRecord
 }
 
 // maxEventFile bounds a whole-file (pretty-printed) event JSON.
@@ -91,7 +90,7 @@ func (r *Reader) Path(path string) error {
 	stream := r.P.Stream(nil, []byte(name))
 	var envErr error
 	err := r.lines.Each(br, func(line []byte) {
-		if len(line) < 12 || line[0] != '{' || envelopeKind(line[1:]) == notEnvelope {
+		if len(line) < 12 || line[0] != '{' || event.ShapeOf(line) == event.ShapeNone {
 			r.P.Line(stream, line, 0)
 			return
 		}
@@ -120,109 +119,36 @@ func isPrettyEvent(br *bufio.Reader) bool {
 	if nl < 0 || len(bytes.TrimSpace(head[:nl])) != 1 {
 		return false
 	}
-	return envelopeKind(head[nl:]) != notEnvelope
+	return event.ShapeOf(head) != event.ShapeNone
 }
 
-// envelopeShape is what the first member of a JSON object says it is.
-type envelopeShape uint8
-
-const (
-	notEnvelope envelopeShape = iota
-	lambdaCloudWatch
-	lambdaKinesis
-	decodedPayload
-)
-
-// envelopeKeys are the members an event or a payload may start with
-// (encoders order a payload's members freely); no log line starts so. A
-// Lambda event has a single member, so its first key says which it is.
-var envelopeKeys = []struct {
-	key   []byte
-	shape envelopeShape
-}{
-	{[]byte(`"awslogs"`), lambdaCloudWatch}, {[]byte(`"Records"`), lambdaKinesis},
-	{[]byte(`"messageType"`), decodedPayload}, {[]byte(`"logEvents"`), decodedPayload},
-	{[]byte(`"logGroup"`), decodedPayload}, {[]byte(`"logStream"`), decodedPayload},
-	{[]byte(`"owner"`), decodedPayload}, {[]byte(`"subscriptionFilters"`), decodedPayload},
-}
-
-// envelopeKind reads the first key of the object whose '{' precedes b.
-func envelopeKind(b []byte) envelopeShape {
-	b = bytes.TrimLeft(b, " \t\r\n")
-	if len(b) < 2 || b[0] != '"' {
-		return notEnvelope
-	}
-	for _, k := range envelopeKeys {
-		if bytes.HasPrefix(b, k.key) {
-			return k.shape
-		}
-	}
-	return notEnvelope
-}
-
-// envelope decodes one Lambda event or payload and feeds its log events, or
-// hands a Lambda event to the Event hook. A bad delivery is counted and
-// reported, never half-fed.
+// envelope splits one Lambda event or payload into its deliveries and
+// feeds each, or hands a Lambda event to the Event hook. A bad delivery is
+// counted and reported, never half-fed.
 func (r *Reader) envelope(b []byte) error {
-	shape := envelopeKind(b[1:])
-	if r.Event != nil && (shape == lambdaCloudWatch || shape == lambdaKinesis) {
+	shape := event.ShapeOf(b)
+	if r.Event != nil && (shape == event.ShapeCloudWatch || shape == event.ShapeKinesis) {
 		if err := r.Event(b); err != nil {
 			return fmt.Errorf("%w: %w", ErrEvent, err)
 		}
 		return nil
 	}
-	switch shape {
-	case lambdaKinesis:
-		recs, err := event.KinesisRecords(r.kin, b)
-		r.kin = recs
-		if err != nil {
-			return r.count(event.InputKinesis, err)
-		}
-		var first error
-		for i := range recs {
-			if err := r.delivery(event.InputKinesis, recs[i].Data); err != nil && first == nil {
-				first = err
-			}
-		}
-		return first
-	case lambdaCloudWatch:
-		data, err := event.LambdaData(b)
-		if err != nil {
-			return r.count(event.InputCloudWatch, err)
-		}
-		return r.delivery(event.InputCloudWatch, data)
-	}
-	h, err := r.P.Payload(&r.dec, b)
-	return r.counted(event.InputPayload, h, err)
-}
-
-// delivery decodes and feeds the base64 gzip payload of one delivery.
-func (r *Reader) delivery(in event.Input, data []byte) error {
-	payload, err := r.dec.DecodeData(data)
+	dels, err := r.dec.Split(b)
 	if err != nil {
-		return r.count(in, err)
+		in := event.InputCloudWatch
+		if shape == event.ShapeKinesis {
+			in = event.InputKinesis
+		}
+		r.P.Envelope(in, metrics.EnvelopeRejected, event.ReasonOf(err))
+		return err
 	}
-	h, err := r.P.Payload(&r.dec, payload)
-	return r.counted(in, h, err)
-}
-
-// counted counts a delivery that was fed (or failed to decode).
-func (r *Reader) counted(in event.Input, h event.Header, err error) error {
-	if err != nil {
-		return r.count(in, err)
+	var first error
+	for i := range dels {
+		if _, err := r.P.Deliver(&r.dec, &dels[i]); err != nil && first == nil {
+			first = err
+		}
 	}
-	res := metrics.EnvelopeAccepted
-	if string(h.MessageType) == event.ControlMessage {
-		res = metrics.EnvelopeControl
-	}
-	r.P.Envelope(in, res, event.ReasonNone)
-	return nil
-}
-
-// count counts a delivery that did not decode and returns its error.
-func (r *Reader) count(in event.Input, err error) error {
-	r.P.Envelope(in, metrics.EnvelopeRejected, event.ReasonOf(err))
-	return err
+	return first
 }
 
 // IsEnvelopeError reports whether err is a bad event envelope (as opposed to an I/O error).
