@@ -86,17 +86,15 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 	switch rec.Kind {
 	case parse.KindRequest:
 		row.Requests[rec.Source][ClassOf(rec.Status)]++
-		switch rec.Status {
-		case 504:
-			if rec.Source == parse.SourceNginx {
-				row.Timeouts[parse.TimeoutNginx504]++
-			}
-		case 499:
+		// Every access log's 504, 499 and 502 count, whoever wrote the line:
+		// the source only names them.
+		switch rec.RequestOutcome() {
+		case parse.OutcomeTimeout:
+			row.Timeouts[parse.AccessTimeout(rec.Source)]++
+		case parse.OutcomeClientAbort:
 			row.ClientAborts++
-		case 502:
-			if rec.Source == parse.SourceNginx {
-				row.UpstreamFailures[FailureNginx502]++
-			}
+		case parse.OutcomeUpstreamFailure:
+			row.UpstreamFailures[AccessFailure(rec.Source, rec.Status)]++
 		}
 		if rec.HasDuration {
 			row.Latency.Add(rec.DurationUS)
@@ -110,7 +108,9 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 	case parse.KindTimeout:
 		row.Timeouts[rec.Timeout]++
 	case parse.KindUpstreamFailure:
-		if rec.Failure == parse.NginxUpstreamClosed {
+		if rec.Source == parse.SourceApache {
+			row.UpstreamFailures[FailureApacheProxy]++
+		} else if rec.Failure == parse.NginxUpstreamClosed {
 			row.UpstreamFailures[FailureUpstreamClosed]++
 		} else {
 			row.UpstreamFailures[FailureUpstreamConnect]++

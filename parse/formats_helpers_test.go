@@ -154,8 +154,8 @@ func checkAccess(t *testing.T, line []byte, r *Record, a *AccessFields, bufs ...
 	bufs = append(bufs, line)
 	for name, b := range map[string][]byte{
 		"Method": r.Method, "URI": r.URI, "Route": r.Route, "Operation": r.Operation, "Body": r.Body,
-		"TimeText": r.TimeText, "RequestID": a.RequestID, "ClientAddr": a.ClientAddr, "UserAgent": a.UserAgent,
-		"Router": a.Router, "Service": a.Service, "ErrorReason": a.ErrorReason, "StartTime": a.StartTime, "EndTime": a.EndTime,
+		"TimeText": r.TimeText, "StartText": r.StartText, "RequestID": r.RequestID, "ClientAddr": r.ClientAddr, "UserAgent": r.UserAgent,
+		"Router": a.Router, "Service": a.Service, "ErrorReason": a.ErrorReason,
 	} {
 		if !within(b, bufs...) {
 			t.Fatalf("%q: %s %q does not alias the line", line, name, b)
@@ -164,7 +164,8 @@ func checkAccess(t *testing.T, line []byte, r *Record, a *AccessFields, bufs ...
 	if r.Kind == KindRequest && (r.Status < 100 || r.Status > 999) {
 		t.Fatalf("%q: request with status %d", line, r.Status)
 	}
-	if r.Source >= NumSources || r.Timeout >= NumTimeouts || a.Server >= NumAccessServers || a.Outcome > OutcomeUpstreamFailure {
+	if r.Source >= NumSources || r.Timeout >= NumTimeouts || r.Outcome > OutcomeUpstreamFailure ||
+		r.Kind != 0 && r.Source == SourceUnknown || r.TimeLayout >= numLayouts || r.StartLayout >= numLayouts {
 		t.Fatalf("%q: enum out of range: %+v %+v", line, r, a)
 	}
 	if r.HasDuration && r.DurationUS < 0 || a.UpstreamTimeUS < 0 || a.UpstreamTotalUS < a.UpstreamTimeUS {

@@ -131,7 +131,7 @@ func applyTiming(key timingKey, v []byte, r *Record, a *AccessFields, durRank *u
 		return readStatusList(v, a)
 	case keyRequestID:
 		if !isMissing(v) {
-			a.RequestID = v
+			r.RequestID = v
 		}
 	}
 	return true
@@ -187,8 +187,8 @@ func skipWord(b []byte) []byte {
 //
 //	127.0.0.1 - - [01/Dec/2026:07:23:50 +0000] "GET /slow/7 HTTP/1.1" 504 167 "-" "slowroutes-formats/1.0" rt=1.000 uct="0.000" uht="-" urt="1.000"
 //
-// The record and a alias line; a.Server is nginx, a.Outcome its reading of
-// the status. ok and err are ParseCombined's.
+// The record and a alias line; r.Source is nginx. ok and err are
+// ParseCombined's.
 func ParseCombinedTimed(line []byte, r *Record, a *AccessFields) (ok bool, err error) {
 	if ok, err = ParseCombined(line, 1, r); !ok || err != nil {
 		return ok, err
@@ -201,7 +201,6 @@ func ParseCombinedTimed(line []byte, r *Record, a *AccessFields) (ok bool, err e
 	if _, err := ParseTimingFields(rest, r, a); err != nil {
 		return true, err
 	}
-	a.Server, a.Outcome = ServerNginx, ProxyOutcome(ServerNginx, r.Status)
 	return true, nil
 }
 

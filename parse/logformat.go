@@ -101,7 +101,7 @@ const (
 // parser is the model). Build one with CompileLogFormat; it is immutable and
 // safe for concurrent use.
 type LogFormat struct {
-	server AccessServer
+	source Source
 	esc    escaping
 	prefix []byte
 	fields []formatField
@@ -110,8 +110,8 @@ type LogFormat struct {
 	timeField, durField uint8
 }
 
-// Server returns the server whose format f was compiled from.
-func (f *LogFormat) Server() AccessServer { return f.server }
+// Source returns the server whose format f was compiled from.
+func (f *LogFormat) Source() Source { return f.source }
 
 // String returns the format as compiled from.
 func (f *LogFormat) String() string { return f.format }
@@ -142,16 +142,16 @@ func CompileLogFormat(server, format string) (*LogFormat, error) {
 	)
 	switch server {
 	case "nginx":
-		f.server = ServerNginx
+		f.source = SourceNginx
 		toks, f.esc, err = tokenizeNginx(format)
 	case "uwsgi":
-		f.server, f.esc = ServerUWSGI, escRaw
+		f.source, f.esc = SourceUWSGI, escRaw
 		toks, err = tokenizeUWSGI(format)
 	case "gunicorn":
-		f.server, f.esc = ServerGunicorn, escBackslash
+		f.source, f.esc = SourceGunicorn, escBackslash
 		toks, err = tokenizeGunicorn(format)
 	case "apache":
-		f.server, f.esc = ServerApache, escBackslash
+		f.source, f.esc = SourceApache, escBackslash
 		toks, err = tokenizeApache(format)
 	default:
 		return nil, fmt.Errorf("log format: unknown server %q (want nginx, uwsgi, gunicorn or apache)", server)

@@ -157,9 +157,6 @@ func (f *LogFormat) commit(line []byte, sp *lineSpans, r *Record, a *AccessField
 		method = nil
 	}
 	if !statusOK || isMissing(uri) {
-		if a != nil {
-			a.Server = f.server
-		}
 		return nil // fits the format, but names no finished request
 	}
 	if sp.durField == 0 && f.durField > 0 && sp.has&(1<<roleDuration) != 0 && !isMissing(sp.get(line, roleDuration)) {
@@ -179,21 +176,33 @@ func (f *LogFormat) commit(line []byte, sp *lineSpans, r *Record, a *AccessField
 			return BadDuration
 		}
 	}
-	if a != nil {
-		if err := f.commitAccess(line, sp, status, a); err != nil {
-			return err
-		}
+	if a != nil && sp.has&(1<<roleUpStatus|1<<roleUpTime|1<<roleUpConnect|1<<roleUpHeader) != 0 && !readUpstream(line, sp, a) {
+		return BadDuration
 	}
-	r.Kind, r.Source, r.Status, r.Method, r.URI = KindRequest, f.server.source(), status, method, uri
+	r.Kind, r.Source, r.Status, r.Method, r.URI = KindRequest, f.source, status, method, uri
 	if sp.durField > 0 {
 		r.DurationUS, r.HasDuration = durUS, true
 	}
 	if sp.timeField > 0 {
-		r.TimeText, r.TimeLayout = f.timeOf(line, sp)
+		f.commitTime(line, sp, r)
 	}
-	const rare = 1<<roleBody | 1<<roleOperation | 1<<rolePID | 1<<roleWorker
+	const rare = 1<<roleBody | 1<<roleOperation | 1<<rolePID | 1<<roleWorker | 1<<roleAddr | 1<<roleAgent |
+		1<<roleRequestID | 1<<roleConn | 1<<roleEnd | 1<<roleStart
 	if sp.has&rare == 0 {
 		return nil
+	}
+	r.ClientAddr, r.UserAgent = sp.get(line, roleAddr), sp.get(line, roleAgent)
+	if v := sp.get(line, roleRequestID); !isMissing(v) {
+		r.RequestID = v
+	}
+	if v := sp.get(line, roleConn); len(v) == 1 && v[0] == 'X' {
+		r.Outcome = OutcomeClientAbort // Apache %X: aborted before the response completed
+	}
+	if v := sp.get(line, roleEnd); v != nil && r.TimeText == nil && !isMissing(v) {
+		r.TimeText, r.TimeLayout = v, TimeEpoch // nginx $msec: when the line was logged
+	}
+	if v := sp.get(line, roleStart); v != nil && r.StartText == nil && !isMissing(v) {
+		r.StartText, r.StartLayout = v, LayoutOf(v) // Apache %{format}t
 	}
 	if b := sp.get(line, roleBody); !isMissing(b) {
 		r.Body = b
@@ -212,29 +221,21 @@ func (f *LogFormat) commit(line []byte, sp *lineSpans, r *Record, a *AccessField
 	return nil
 }
 
-// commitAccess fills the fields of a the line carries.
-func (f *LogFormat) commitAccess(line []byte, sp *lineSpans, status int, a *AccessFields) error {
-	a.Server, a.Outcome = f.server, ProxyOutcome(f.server, status)
-	a.ClientAddr, a.UserAgent = sp.get(line, roleAddr), sp.get(line, roleAgent)
-	if v := sp.get(line, roleRequestID); !isMissing(v) {
-		a.RequestID = v
+// commitTime notes the line's time: uWSGI's ltime, time and ctime and
+// Apache's %t are when the request started (uWSGI core/logging.c reads
+// wsgi_req->start_of_request; mod_log_config request_time), nginx's
+// $time_local and $time_iso8601 and gunicorn's %(t)s when the line was
+// written (gunicorn glogging.py Logger.now() at access-log time).
+func (f *LogFormat) commitTime(line []byte, sp *lineSpans, r *Record) {
+	v, l := f.timeOf(line, sp)
+	if isMissing(v) {
+		return
 	}
-	if sp.has&(1<<roleEnd|1<<roleStart) != 0 {
-		a.EndTime, a.StartTime = sp.get(line, roleEnd), sp.get(line, roleStart)
+	if fv := f.fields[sp.timeField-1].v; f.source == SourceUWSGI || f.source == SourceApache || fv == varTimeEpoch || fv == varTimeCtime {
+		r.StartText, r.StartLayout = v, l
+		return
 	}
-	if v := sp.get(line, roleConn); len(v) == 1 && v[0] == 'X' {
-		a.Outcome = OutcomeClientAbort // Apache %X: aborted before the response completed
-	}
-	if a.StartTime == nil && sp.timeField > 0 {
-		// uWSGI's ltime, time and ctime and Apache's %t are when the request started.
-		if v := f.fields[sp.timeField-1].v; f.server == ServerUWSGI || f.server == ServerApache || v == varTimeEpoch || v == varTimeCtime {
-			a.StartTime, _ = f.timeOf(line, sp)
-		}
-	}
-	if sp.has&(1<<roleUpStatus|1<<roleUpTime|1<<roleUpConnect|1<<roleUpHeader) != 0 && !readUpstream(line, sp, a) {
-		return BadDuration
-	}
-	return nil
+	r.TimeText, r.TimeLayout = v, l
 }
 
 // timeOf returns the logged time and its layout.

@@ -39,13 +39,16 @@ const (
 	SourceNginx
 	SourceGunicorn
 	SourceApp
+	SourceTraefik // Traefik v2/v3 access log, CLF or JSON
+	SourceApache  // Apache httpd access and error logs
+	SourceALB     // AWS Application Load Balancer access log
 	NumSources
 )
 
 // FirstSource is the first real source: loops over sources run from it to NumSources.
 const FirstSource = SourceUWSGI
 
-var sourceNames = [NumSources]string{"unknown", "uwsgi", "nginx", "gunicorn", "app"}
+var sourceNames = [NumSources]string{"unknown", "uwsgi", "nginx", "gunicorn", "app", "traefik", "apache", "alb"}
 
 func (s Source) String() string {
 	if s < NumSources {
@@ -67,10 +70,28 @@ const (
 	TimeoutNginxUpstream
 	// TimeoutGunicornWorker is a gunicorn "[CRITICAL] WORKER TIMEOUT (pid:N)".
 	TimeoutGunicornWorker
+	// TimeoutTraefik504 is a Traefik access-log line with status 504 (its
+	// proxy answers a net timeout of the backend with 504).
+	TimeoutTraefik504
+	// TimeoutApache504 is an Apache access-log line with status 504
+	// (mod_proxy_fcgi and mod_proxy_ajp backend timeouts).
+	TimeoutApache504
+	// TimeoutApacheProxy is an Apache mod_proxy backend timeout read from the
+	// error log (AH01102 after "(70007)The timeout specified has expired",
+	// then AH00898 naming the path): mod_proxy_http answers it with 502.
+	TimeoutApacheProxy
+	// TimeoutALB504 is an ALB access-log entry whose 504 the load balancer
+	// answered itself: the target did not answer in time.
+	TimeoutALB504
+	// TimeoutApp504 is a 504 logged by an application server or an app
+	// (uWSGI, gunicorn, a JSON request log): the app answered "gateway
+	// timeout" itself, or a proxy's line was taken for the app's.
+	TimeoutApp504
 	NumTimeouts
 )
 
-var timeoutNames = [NumTimeouts]string{"", "uwsgi_harakiri", "nginx_504", "nginx_upstream_timeout", "gunicorn_worker_timeout"}
+var timeoutNames = [NumTimeouts]string{"", "uwsgi_harakiri", "nginx_504", "nginx_upstream_timeout", "gunicorn_worker_timeout",
+	"traefik_504", "apache_504", "apache_proxy_timeout", "alb_504", "app_504"}
 
 func (t Timeout) String() string {
 	if t < NumTimeouts {
@@ -95,12 +116,24 @@ type Record struct {
 	Body      []byte // logged request body (JSON-escaped in nginx JSON logs), may hold a GraphQL operationName
 
 	Status int
+	// Outcome is what the server that wrote an access line says became of
+	// the request when the status alone does not tell (an ALB entry whose
+	// status the target sent, Apache's %X); OutcomeUnknown leaves it to the
+	// status: see RequestOutcome.
+	Outcome AccessOutcome
 	// DurationUS is the request duration in microseconds; HasDuration says whether the line had one.
 	DurationUS  int64
 	HasDuration bool
 
 	PID int // process that served the request (worker pid), 0 when unknown
 	Try int // harakiri try (1 for the first)
+
+	// What identifies one request across the logs of the servers it went
+	// through, where the line carries it: a request id (nginx $request_id,
+	// an X-Request-Id header, Traefik's, the ALB trace id), the client
+	// address as logged (an address, address:port, or a whole
+	// X-Forwarded-For list), and the user agent as logged (still escaped).
+	RequestID, ClientAddr, UserAgent []byte
 
 	// TimeText is the line's own time as written, in TimeLayout: when the
 	// line was logged (for a finished request, about when it ended).
