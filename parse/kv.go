@@ -54,9 +54,13 @@ func timingKeyOf(k []byte) timingKey {
 // spaces ("0.000, 0.001"): an unquoted value runs to the next " key=". The
 // finest request duration wins (micros over msecs over seconds). Other keys
 // are skipped. It returns how many known keys it read; err is set for a known
-// key whose value is not what the key holds. r.DurationUS/HasDuration and a
-// are written; the slices alias rest.
+// key whose value is not what the key holds. r.DurationUS/HasDuration,
+// r.RequestID and a (which may be nil) are written; the slices alias rest.
 func ParseTimingFields(rest []byte, r *Record, a *AccessFields) (n int, err error) {
+	var spare AccessFields
+	if a == nil {
+		a = &spare // upstream fields are checked, not kept
+	}
 	var durRank uint8
 	if r.HasDuration {
 		durRank = rankSeconds // a duration read before (ParseCombined's) gives way to a named one
