@@ -20,7 +20,7 @@ import "bytes"
 // Apache; the fields end at their closing quotes either way. The client
 // address may be empty: gunicorn bound to a unix socket writes
 //
-//	 - - [01/Dec/2026:07:24:21 +0000] "GET / HTTP/1.0" 200 13 "-" "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0" 429 98574a7b-124a-40a9-960e-59efab667429
+//   - - [01/Dec/2026:07:24:21 +0000] "GET / HTTP/1.0" 200 13 "-" "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0" 429 98574a7b-124a-40a9-960e-59efab667429
 //
 // (gunicorn 20.1.0, testdata/captures/incidents/gunicorn-ids/gunicorn-access.log).
 //

@@ -96,7 +96,7 @@ func TestParseCombinedShapes(t *testing.T) {
 	}{
 		{`  File "/app/views.py", line 12, in render`, false},
 		{` [22/Nov/2026:23:30:33 +0000] "GET / HTTP/1.1" 200 1 "-" "-"`, false}, // a leading space without " - "
-		{`127.0.0.1 - - [22/Nov/2026:23:30:33 +0000] "GET / HTTP/1.1`, true},     // truncated: malformed
+		{`127.0.0.1 - - [22/Nov/2026:23:30:33 +0000] "GET / HTTP/1.1`, true},    // truncated: malformed
 	} {
 		var r Record
 		ok, err := ParseCombined([]byte(c.line), 1, &r)
