@@ -18,11 +18,10 @@ import "bytes"
 //
 // A quote inside a field is written \x22 by nginx and \" by gunicorn and
 // Apache; the fields end at their closing quotes either way. The client
-// address may be empty: gunicorn bound to a unix socket writes
+// address may be empty: gunicorn bound to a unix socket writes (between the
+// backquotes; gunicorn 20.1.0, testdata/captures/incidents/gunicorn-ids/gunicorn-access.log)
 //
-//   - - [01/Dec/2026:07:24:21 +0000] "GET / HTTP/1.0" 200 13 "-" "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0" 429 98574a7b-124a-40a9-960e-59efab667429
-//
-// (gunicorn 20.1.0, testdata/captures/incidents/gunicorn-ids/gunicorn-access.log).
+//	` - - [01/Dec/2026:07:24:21 +0000] "GET / HTTP/1.0" 200 13 "-" "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0" 429 98574a7b-124a-40a9-960e-59efab667429`
 //
 // The shape decides r.Source when it tells who wrote the line (see
 // combinedSource); otherwise r.Source is left SourceUnknown for the caller.
