@@ -103,7 +103,7 @@ func TestSingleLines(t *testing.T) {
 		{
 			name: "real gunicorn access with %(L)s %(D)s",
 			line: `127.0.0.1 - - [22/Nov/2026:23:31:06 +0000] "GET /invoices/21/pdf HTTP/1.1" 200 48 "-" "slowroutes-capture/1.0" 0.000290 290`,
-			want: []got{{Kind: KindRequest, Source: SourceNginx, Method: "GET", URI: "/invoices/21/pdf", Status: 200, DurUS: 290, HasDur: true}},
+			want: []got{{Kind: KindRequest, Source: SourceGunicorn, Method: "GET", URI: "/invoices/21/pdf", Status: 200, DurUS: 290, HasDur: true}},
 			out:  Matched,
 		},
 		{
@@ -378,17 +378,27 @@ func TestGunicornAttribution(t *testing.T) {
 	}
 }
 
-func TestAccessSourceByStreamName(t *testing.T) {
-	line := `127.0.0.1 - - [22/Nov/2026:23:31:06 +0000] "GET / HTTP/1.1" 200 27 "-" "slowroutes-capture/1.0" 0.000546 546`
-	for name, want := range map[string]Source{"gunicorn-access.log": SourceGunicorn, "/var/log/nginx/access.log": SourceNginx, "/ecs/api/Gunicorn/1": SourceGunicorn} {
-		recs, _ := collect(t, Config{}, name, line)
-		if len(recs) != 1 || recs[0].Source != want {
-			t.Errorf("%s: source %v, want %v", name, recs, want)
+// TestAccessSourceByShapeNotName: a stream's name never decides who wrote
+// a combined line (an nginx in front of gunicorn is often called
+// "gunicorn-front"); the line's shape does, or the configuration.
+func TestAccessSourceByShapeNotName(t *testing.T) {
+	const (
+		// real: gunicorn 20.1.0 with %(L)s %(D)s (testdata/captures/gunicorn-access.log)
+		gunicornL = `127.0.0.1 - - [22/Nov/2026:23:31:06 +0000] "GET / HTTP/1.1" 200 27 "-" "slowroutes-capture/1.0" 0.000546 546`
+		// real: nginx 1.22.1 built-in combined (testdata/captures/nginx-access-combined.log), a 504
+		plain = `127.0.0.1 - - [22/Nov/2026:23:30:34 +0000] "GET /reports/17/export HTTP/1.1" 504 167 "-" "slowroutes-capture/1.0"`
+	)
+	for _, name := range []string{"gunicorn-access.log", "/var/log/nginx/access.log", "/ecs/shop/gunicorn", "gunicorn-front"} {
+		recs, _ := collect(t, Config{}, name, gunicornL, plain)
+		if len(recs) != 2 || recs[0].Source != SourceGunicorn || recs[1].Source != SourceNginx {
+			t.Errorf("%s: sources %v, want gunicorn (by its %%(L)s), nginx (no sign of gunicorn)", name, recs)
 		}
 	}
-	recs, _ := collect(t, Config{AccessSource: SourceGunicorn}, "access.log", line)
-	if recs[0].Source != SourceGunicorn {
-		t.Errorf("explicit access source ignored: %v", recs[0].Source)
+	for _, src := range []Source{SourceGunicorn, SourceNginx, SourceApache} {
+		recs, outs := collect(t, Config{AccessSource: src}, "access.log", gunicornL, plain)
+		if len(recs) != 2 || recs[0].Source != src || recs[1].Source != src || outs[1] != Matched {
+			t.Errorf("explicit access source %v: %v", src, recs)
+		}
 	}
 }
 
