@@ -39,6 +39,9 @@ type Setting struct {
 	// List: the flag may be repeated; in the environment the values are
 	// separated by commas.
 	List bool
+	// Lines: the flag may be repeated; in the environment the values are
+	// one per line (they may hold commas and spaces).
+	Lines bool
 	set  func(c *Config, v string) error
 }
 
@@ -118,9 +121,12 @@ func (s *Setting) apply(c *Config, given []string, name string) error {
 		}
 		vals = []string{s.Default}
 	}
-	if s.List {
+	switch {
+	case s.List:
 		vals = splitList(vals)
-	} else if len(vals) > 1 {
+	case s.Lines:
+		vals = splitLines(vals)
+	case len(vals) > 1:
 		return fmt.Errorf("%s: given %d times", name, len(vals))
 	}
 	for _, v := range vals {
@@ -147,6 +153,19 @@ func (v *value) String() string {
 func (v *value) Set(x string) error {
 	v.given = append(v.given, x)
 	return nil
+}
+
+// splitLines splits values at newlines and drops blank lines.
+func splitLines(vals []string) []string {
+	var out []string
+	for _, v := range vals {
+		for _, l := range strings.Split(v, "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				out = append(out, l)
+			}
+		}
+	}
+	return out
 }
 
 // splitList splits comma-, space- or newline-separated values.
