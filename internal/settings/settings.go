@@ -42,7 +42,7 @@ type Setting struct {
 	// Lines: the flag may be repeated; in the environment the values are
 	// one per line (they may hold commas and spaces).
 	Lines bool
-	set  func(c *Config, v string) error
+	set   func(c *Config, v string) error
 }
 
 // Config is what the settings configure.
