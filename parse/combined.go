@@ -32,14 +32,20 @@ func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error)
 	if sp < 0 || sp > 64 || sp == 0 && !bytes.HasPrefix(line, []byte(" - ")) {
 		return false, nil
 	}
-	open := bytes.IndexByte(line[sp:], '[')
-	if open <= 0 || line[sp+open-1] != ' ' {
+	var open int
+	if hasLiteralAt(line, sp, dashes) {
+		open = sp + len(dashes) // no ident, no user: the usual case
+	} else if open = bytes.IndexByte(line[sp:], '['); open <= 0 || line[sp+open-1] != ' ' {
 		return false, nil
+	} else {
+		open += sp + 1
 	}
-	open += sp + 1
-	close := bytes.IndexByte(line[open:], ']')
-	if close < 0 || close > 40 || !bytes.HasPrefix(line[open+close:], []byte("] \"")) {
-		return false, nil
+	// A CLF time is 26 bytes: 22/Nov/2026:22:42:10 +0000
+	close := 26
+	if !hasLiteralAt(line, open+close, timeEnd) {
+		if close = bytes.IndexByte(line[open:], ']'); close < 0 || close > 40 || !hasLiteralAt(line, open+close, timeEnd) {
+			return false, nil
+		}
 	}
 	r.TimeText, r.TimeLayout = line[open:open+close], TimeCLF
 	rest := line[open+close+3:]
@@ -49,11 +55,19 @@ func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error)
 	}
 	req := rest[:q]
 	rest = rest[q+1:]
-	if len(rest) < 4 || rest[0] != ' ' {
-		return true, BadStatus
+	var status int
+	if len(rest) > 4 && rest[0] == ' ' && isDigit(rest[1]) && isDigit(rest[2]) && isDigit(rest[3]) && rest[4] == ' ' {
+		status, rest = int(rest[1]-'0')*100+int(rest[2]-'0')*10+int(rest[3]-'0'), rest[4:]
+	} else {
+		if len(rest) < 4 || rest[0] != ' ' {
+			return true, BadStatus
+		}
+		var okS bool
+		if status, rest, okS = leadingInt(rest[1:]); !okS {
+			return true, BadStatus
+		}
 	}
-	status, rest, okS := leadingInt(rest[1:])
-	if !okS || status < 100 || status > 999 {
+	if status < 100 || status > 999 {
 		return true, BadStatus
 	}
 	method, uri, okR := splitRequestLine(req)
@@ -83,11 +97,21 @@ func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error)
 	return true, nil
 }
 
+var (
+	dashes  = []byte(" - - [")
+	timeEnd = []byte("] \"")
+)
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
 // requestLineEnd returns the index of the quote that closes the request
 // line at the start of b: the first one not written \" and followed by a
 // status. escape=none and uWSGI write quotes in a URI raw; the first quote
 // is taken when no later one is followed by a status.
 func requestLineEnd(b []byte) int {
+	if i := bytes.IndexByte(b, '"'); i > 0 && b[i-1] != '\\' && len(b) > i+2 && b[i+1] == ' ' && b[i+2] >= '1' && b[i+2] <= '9' {
+		return i // the usual case
+	}
 	first := -1
 	for from, tries := 0, 0; tries < 8; tries++ {
 		i := bytes.IndexByte(b[from:], '"')
@@ -135,15 +159,19 @@ func combinedTail(b []byte) (extras, agent []byte, ok bool) {
 	if len(b) < 2 || b[0] != ' ' || b[1] != '"' {
 		return nil, nil, false
 	}
-	end := fieldEnd(b[2:])
-	if end < 0 {
-		return nil, nil, false
+	if len(b) > 4 && b[2] == '-' && b[3] == '"' && b[4] == ' ' {
+		b = b[4:] // no referer: the usual case
+	} else {
+		end := fieldEnd(b[2:])
+		if end < 0 {
+			return nil, nil, false
+		}
+		b = b[2+end+1:]
 	}
-	b = b[2+end+1:]
 	if len(b) < 2 || b[0] != ' ' || b[1] != '"' {
 		return nil, nil, false
 	}
-	end = fieldEnd(b[2:])
+	end := fieldEnd(b[2:])
 	if end < 0 {
 		return nil, nil, false
 	}
