@@ -376,4 +376,3 @@ func TestGunicornAttribution(t *testing.T) {
 		}
 	}
 }
-
