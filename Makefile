@@ -18,7 +18,7 @@ test:
 cli:
 	$(GO) build -trimpath -o $(BIN)/slowroutes ./cmd/slowroutes
 
-## e2e: re-capture logs from real nginx/uwsgi/gunicorn (the default setup and the incident setups) and check the freshly built CLI and the capture readers on them
+## e2e: re-capture logs from real nginx/uwsgi/gunicorn/apache (the default setup, the incident setups, the user formats) and check the freshly built CLI, the capture readers and the format parsers on them
 e2e: cli
 	@dir=$$(mktemp -d /tmp/slowroutes-e2e.XXXXXX) && \
 	  testdata/capture/capture.sh "$$dir" && \
@@ -27,6 +27,9 @@ e2e: cli
 	    $(GO) test -count=1 -v -run 'TestE2E' ./cmd/slowroutes/ && \
 	  testdata/capture/incidents/capture.sh "$$dir/incidents" && \
 	  SLOWROUTES_INCIDENTS_DIR="$$dir/incidents" $(GO) test -count=1 -run 'Incident' ./internal/capture/ && \
+	  testdata/capture/formats/capture.sh "$$dir/formats" && \
+	  SLOWROUTES_FORMATS_DIR="$$dir/formats" $(GO) test -count=1 ./parse/ ./pipeline/ && \
+	  SLOWROUTES_FORMATS_DIR="$$dir/formats" $(GO) test -count=1 -run 'TestReportCustomFormatMatchesJSON' ./cmd/slowroutes/ && \
 	  rm -rf "$$dir"
 
 ## bench: every Go benchmark, 5 runs each (compare two runs with benchstat)

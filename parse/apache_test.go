@@ -61,7 +61,7 @@ func TestParseApacheAccessCaptures(t *testing.T) {
 func TestApacheProxyErrors(t *testing.T) {
 	var p ApacheProxyErrors
 	var got []string
-	for _, l := range captureLines(t, "apache-error.log") {
+	for _, l := range committedLines(t, "apache-error.log") {
 		var r Record
 		var a AccessFields
 		ok, err := p.Line(l, &r, &a)

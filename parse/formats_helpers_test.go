@@ -17,10 +17,32 @@ import (
 
 const formatsCaptures = "../testdata/captures/formats/"
 
+// formatsDir is the capture the tests read: the committed one, or a fresh
+// one that `make e2e` made with testdata/capture/formats/capture.sh and
+// names in SLOWROUTES_FORMATS_DIR. Tests that hold single lines to exact
+// values (durations, client ports) read the committed one (committedLines).
+func formatsDir() string {
+	if d := os.Getenv("SLOWROUTES_FORMATS_DIR"); d != "" {
+		return d
+	}
+	return formatsCaptures
+}
+
 // captureLines returns the lines of a captured file (without newlines).
 func captureLines(tb testing.TB, name string) [][]byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(formatsCaptures, name))
+	return readLines(tb, filepath.Join(formatsDir(), name))
+}
+
+// committedLines returns the lines of a file of the committed capture.
+func committedLines(tb testing.TB, name string) [][]byte {
+	tb.Helper()
+	return readLines(tb, filepath.Join(formatsCaptures, name))
+}
+
+func readLines(tb testing.TB, path string) [][]byte {
+	tb.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		tb.Fatal(err)
 	}

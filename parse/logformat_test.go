@@ -208,7 +208,7 @@ func TestLogFormatCapturedLines(t *testing.T) {
 			spec := byFile[c.file]
 			f := mustCompile(t, spec.server, spec.format)
 			var line []byte
-			for _, l := range captureLines(t, c.file) {
+			for _, l := range committedLines(t, c.file) {
 				if bytes.Contains(l, []byte(c.match)) {
 					line = l
 					break

@@ -39,9 +39,10 @@ type Setting struct {
 	// List: the flag may be repeated; in the environment the values are
 	// separated by commas.
 	List bool
-	// Lines: the flag may be repeated; in the environment the values are
-	// one per line (they may hold commas and spaces).
-	Lines bool
+	// Lines: the flag may be repeated; in the environment each value
+	// starts a line with one of the prefixes (it may hold commas, spaces
+	// and further lines).
+	Lines []string
 	set   func(c *Config, v string) error
 }
 
@@ -70,7 +71,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		v := strings.TrimSpace(getenv(s.Env))
 		var vals []string
-		if v != "" {
+		switch {
+		case v == "":
+		case s.Lines != nil:
+			vals = splitLines(v, s.Lines)
+		default:
 			vals = []string{v}
 		}
 		if err := s.apply(&c, vals, s.Env); err != nil {
@@ -124,8 +129,7 @@ func (s *Setting) apply(c *Config, given []string, name string) error {
 	switch {
 	case s.List:
 		vals = splitList(vals)
-	case s.Lines:
-		vals = splitLines(vals)
+	case s.Lines != nil:
 	case len(vals) > 1:
 		return fmt.Errorf("%s: given %d times", name, len(vals))
 	}
@@ -155,15 +159,24 @@ func (v *value) Set(x string) error {
 	return nil
 }
 
-// splitLines splits values at newlines and drops blank lines.
-func splitLines(vals []string) []string {
+// splitLines splits v into values at the lines that start with one of
+// prefixes; the other lines continue the value before them.
+func splitLines(v string, prefixes []string) []string {
 	var out []string
-	for _, v := range vals {
-		for _, l := range strings.Split(v, "\n") {
-			if l = strings.TrimSpace(l); l != "" {
-				out = append(out, l)
-			}
+	for _, l := range strings.Split(v, "\n") {
+		starts := false
+		for _, p := range prefixes {
+			starts = starts || strings.HasPrefix(strings.TrimSpace(l), p)
 		}
+		switch {
+		case starts || len(out) == 0:
+			out = append(out, strings.TrimSpace(l))
+		default:
+			out[len(out)-1] += "\n" + l
+		}
+	}
+	for i := range out {
+		out[i] = strings.TrimSpace(out[i])
 	}
 	return out
 }

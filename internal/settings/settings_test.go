@@ -197,6 +197,19 @@ func TestLogFormats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// nginx.conf's way: a format in quoted strings over several lines, as
+	// the formats capture's nginx.conf.in writes it.
+	multi := "nginx:escape=json '{\"status\":$status,'\n      '\"request_time\":$request_time}'\n" + gunicorn
+	byLines, err := FromEnv(env(map[string]string{"SLOWROUTES_LOG_FORMATS": multi}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lf := byLines.Pipeline.Parse.LogFormats; len(lf) != 2 || lf[0].Source() != parse.SourceNginx || lf[1].Source() != parse.SourceGunicorn {
+		t.Errorf("a format over two lines then another: %v", lf)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 	for name, c := range map[string]Config{"flags": byFlag, "environment": byEnv} {
 		lf := c.Pipeline.Parse.LogFormats
 		if len(lf) != 2 || lf[0].Source() != parse.SourceNginx || lf[1].Source() != parse.SourceGunicorn ||

@@ -85,8 +85,8 @@ var Table = []Setting{
 			c.Pipeline.Parse.AccessIntUnitUS = u
 			return nil
 		}},
-	{Flag: "log-format", Env: "SLOWROUTES_LOG_FORMATS", Scope: ScopePipeline, Lines: true,
-		Usage: "`SERVER:FORMAT`, an access-log format of your own, read before the built-in ones: nginx:'<log_format arguments>', uwsgi:'<log-format>', gunicorn:'<access_log_format>' or apache:'<LogFormat>' (repeatable, tried in order; one per line in the environment)",
+	{Flag: "log-format", Env: "SLOWROUTES_LOG_FORMATS", Scope: ScopePipeline, Lines: []string{"nginx:", "uwsgi:", "gunicorn:", "apache:"},
+		Usage: "`SERVER:FORMAT`, an access-log format of your own, read before the built-in ones: nginx:'<log_format arguments>', uwsgi:'<log-format>', gunicorn:'<access_log_format>' or apache:'<LogFormat>' (repeatable, tried in order; in the environment each starts a line with its SERVER:)",
 		set: func(c *Config, v string) error {
 			server, format, ok := strings.Cut(v, ":")
 			if !ok || strings.TrimSpace(format) == "" {
