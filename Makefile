@@ -28,7 +28,7 @@ e2e: cli
 	  testdata/capture/incidents/capture.sh "$$dir/incidents" && \
 	  SLOWROUTES_INCIDENTS_DIR="$$dir/incidents" $(GO) test -count=1 -run 'Incident' ./internal/capture/ && \
 	  testdata/capture/formats/capture.sh "$$dir/formats" && \
-	  SLOWROUTES_FORMATS_DIR="$$dir/formats" $(GO) test -count=1 ./parse/ ./pipeline/ && \
+	  SLOWROUTES_FORMATS_DIR="$$dir/formats" $(GO) test -count=1 ./parse/ && \
 	  SLOWROUTES_FORMATS_DIR="$$dir/formats" $(GO) test -count=1 -run 'TestReportCustomFormatMatchesJSON' ./cmd/slowroutes/ && \
 	  rm -rf "$$dir"
 
