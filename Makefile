@@ -45,13 +45,14 @@ fuzz:
 	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
 
-## build: cross-compile both Lambda functions (linux/arm64, static) into bin/harakiri/bootstrap and bin/slowlog/bootstrap
+## build: cross-compile the Lambda functions (linux/arm64, static) into bin/harakiri/bootstrap, bin/slowlog/bootstrap and bin/albaccess/bootstrap
 LAMBDA_GOFLAGS := -tags lambda.norpc -trimpath -ldflags '-s -w'
 LAMBDA_ENV     := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 
 build:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_GOFLAGS) -o $(BIN)/harakiri/bootstrap ./functions/harakiri
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_GOFLAGS) -o $(BIN)/slowlog/bootstrap ./functions/slowlog
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_GOFLAGS) -o $(BIN)/albaccess/bootstrap ./functions/albaccess
 
 # sam build (BuildMethod: makefile) calls these with ARTIFACTS_DIR set.
 build-HarakiriFunction:
@@ -59,6 +60,9 @@ build-HarakiriFunction:
 
 build-SlowlogFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_GOFLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/slowlog
+
+build-AlbaccessFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_GOFLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/albaccess
 
 ## lint: gofmt, go vet, staticcheck, a tidy go.mod and cfn-lint on template.yaml
 STATICCHECK_VERSION ?= v0.8.2
@@ -72,7 +76,7 @@ lint: cfn-lint
 cfn-lint:
 	cfn-lint template.yaml
 
-.PHONY: build-HarakiriFunction build-SlowlogFunction lint cfn-lint
+.PHONY: build-HarakiriFunction build-SlowlogFunction build-AlbaccessFunction lint cfn-lint
 
 ## bench-peers: this project beside mtail, a Python Lambda handler and the decode floors, on one generated corpus (../shared/bench)
 BENCH_LINES ?= 2000000

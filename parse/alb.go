@@ -176,6 +176,19 @@ func splitALBRequest(req []byte) (method, uri []byte, ok bool) {
 	return method, hostPath[j:], true
 }
 
+// ALBTargetGroup returns the name of the target group of an ALB entry (in
+// its target_group_arn, arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID),
+// or nil when the entry has none ("-": a redirect, a fixed response, a
+// request the load balancer could not read). It only looks for the ARN,
+// for a caller that sorts entries before parsing them. It aliases line.
+func ALBTargetGroup(line []byte) []byte {
+	i := bytes.Index(line, []byte(" arn:"))
+	if i < 0 {
+		return nil
+	}
+	return targetGroupName(line[i+1:])
+}
+
 // targetGroupName returns the name in a target group ARN
 // (arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID), or nil.
 func targetGroupName(arn []byte) []byte {
