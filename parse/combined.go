@@ -214,22 +214,32 @@ func readCombinedExtras(rest []byte, intUnitUS int64, r *Record) (src Source, in
 			rest, first = rest[end+2:], false
 			continue
 		}
-		end := bytes.IndexByte(rest, ' ')
-		if end < 0 {
-			end = len(rest)
+		// One pass over the field: where it ends, where its dot is, and
+		// whether it is a number (extras are short: a loop beats calls).
+		end, dot, number := 0, -1, true
+		for ; end < len(rest) && rest[end] != ' '; end++ {
+			switch c := rest[end]; {
+			case c >= '0' && c <= '9':
+			case c == '.' && dot < 0:
+				dot = end
+			default:
+				number = false
+			}
 		}
 		field := rest[:end]
-		if k := keyEnd(field); k > 0 && k < len(field) && field[k] == '=' {
-			if first {
-				src = SourceNginx
+		if !number {
+			if k := keyEnd(field); k > 0 && k < len(field) && field[k] == '=' {
+				if first {
+					src = SourceNginx
+				}
+				if _, err := ParseTimingFields(rest, r, nil); err != nil {
+					return src, false, err
+				}
+				break
 			}
-			if _, err := ParseTimingFields(rest, r, nil); err != nil {
-				return src, false, err
-			}
-			break
 		}
 		rest = rest[end:]
-		if dot := bytes.IndexByte(field, '.'); dot >= 0 {
+		if dot >= 0 {
 			if first {
 				switch len(field) - dot - 1 {
 				case 3:
@@ -242,13 +252,13 @@ func readCombinedExtras(rest []byte, intUnitUS int64, r *Record) (src Source, in
 			if !extraSeconds {
 				continue
 			}
-			if us, ok := decimalToMicros(field, 1e6); ok && !r.HasDuration {
+			if us, ok := decimalToMicros(field, 1e6); number && ok && !r.HasDuration {
 				r.DurationUS, r.HasDuration = us, true
 			}
 			extraSeconds = false // later decimals are upstream times
 			continue
 		}
-		if n, ok := atoi(field); ok {
+		if n, ok := atoi(field); number && ok {
 			r.DurationUS, r.HasDuration, intDur = int64(n)*intUnitUS, true, true
 			break
 		}

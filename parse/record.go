@@ -1,6 +1,8 @@
-// Package parse turns single log lines written by uWSGI, nginx, gunicorn and
-// web apps into typed records, and assembles multi-line facts (a uWSGI
-// harakiri block, a gunicorn worker timeout) with a small state machine per
+// Package parse turns single log lines written by uWSGI, nginx, gunicorn,
+// Apache, Traefik, AWS load balancers and web apps — in their default
+// formats or in a user's own (CompileLogFormat) — into typed records, and
+// assembles multi-line facts (a uWSGI harakiri block, a gunicorn worker
+// timeout, an Apache mod_proxy error pair) with a small state machine per
 // log stream.
 package parse
 
@@ -108,6 +110,11 @@ type Record struct {
 	Source  Source
 	Timeout Timeout
 	Failure NginxErrorEvent // which upstream failure, for KindUpstreamFailure
+	// Outcome is what the server that wrote an access line says became of
+	// the request when the status alone does not tell (an ALB entry whose
+	// status the target sent, Apache's %X); OutcomeUnknown leaves it to the
+	// status: see RequestOutcome.
+	Outcome AccessOutcome
 
 	Method    []byte
 	URI       []byte // as logged: may carry the query string
@@ -116,24 +123,12 @@ type Record struct {
 	Body      []byte // logged request body (JSON-escaped in nginx JSON logs), may hold a GraphQL operationName
 
 	Status int
-	// Outcome is what the server that wrote an access line says became of
-	// the request when the status alone does not tell (an ALB entry whose
-	// status the target sent, Apache's %X); OutcomeUnknown leaves it to the
-	// status: see RequestOutcome.
-	Outcome AccessOutcome
 	// DurationUS is the request duration in microseconds; HasDuration says whether the line had one.
 	DurationUS  int64
 	HasDuration bool
 
 	PID int // process that served the request (worker pid), 0 when unknown
 	Try int // harakiri try (1 for the first)
-
-	// What identifies one request across the logs of the servers it went
-	// through, where the line carries it: a request id (nginx $request_id,
-	// an X-Request-Id header, Traefik's, the ALB trace id), the client
-	// address as logged (an address, address:port, or a whole
-	// X-Forwarded-For list), and the user agent as logged (still escaped).
-	RequestID, ClientAddr, UserAgent []byte
 
 	// TimeText is the line's own time as written, in TimeLayout: when the
 	// line was logged (for a finished request, about when it ended).
@@ -149,6 +144,14 @@ type Record struct {
 	// EventMS is the time of the log event the line came in (a CloudWatch
 	// Logs event timestamp, milliseconds since the epoch), 0 when unknown.
 	EventMS int64
+
+	// What identifies one request across the logs of the servers it went
+	// through, where the line carries it: a request id (nginx $request_id,
+	// an X-Request-Id header, Traefik's, the ALB trace id), the client
+	// address as logged (an address, address:port, or a whole
+	// X-Forwarded-For list), and the user agent as logged (still escaped).
+	// Last: the fields above are those every line's path reads.
+	RequestID, ClientAddr, UserAgent []byte
 }
 
 // Reset clears r for reuse without freeing anything.
