@@ -87,14 +87,17 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 	case parse.KindRequest:
 		row.Requests[rec.Source][ClassOf(rec.Status)]++
 		// Every access log's 504, 499 and 502 count, whoever wrote the line:
-		// the source only names them.
-		switch rec.RequestOutcome() {
-		case parse.OutcomeTimeout:
-			row.Timeouts[parse.AccessTimeout(rec.Source)]++
-		case parse.OutcomeClientAbort:
-			row.ClientAborts++
-		case parse.OutcomeUpstreamFailure:
-			row.UpstreamFailures[AccessFailure(rec.Source, rec.Status)]++
+		// the source only names them. Below 460 a status is none of them,
+		// unless the line said otherwise.
+		if rec.Status >= 460 || rec.Outcome != parse.OutcomeUnknown {
+			switch rec.RequestOutcome() {
+			case parse.OutcomeTimeout:
+				row.Timeouts[parse.AccessTimeout(rec.Source)]++
+			case parse.OutcomeClientAbort:
+				row.ClientAborts++
+			case parse.OutcomeUpstreamFailure:
+				row.UpstreamFailures[AccessFailure(rec.Source, rec.Status)]++
+			}
 		}
 		if rec.HasDuration {
 			row.Latency.Add(rec.DurationUS)

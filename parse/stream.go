@@ -133,8 +133,8 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 	r.Reset()
 	r.EventMS = eventMS
 	if len(s.formats) > 0 {
-		if p, o, m, ok := s.userFormat(line, emit); ok {
-			return p, o, m
+		if p, ok, err := s.userFormat(line); ok {
+			return s.finish(p, err, emit)
 		}
 	}
 	switch line[0] {
@@ -170,8 +170,8 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 		if ok, err := ParseNginxError(line, r); ok {
 			return s.finish(ParserNginxError, err, emit)
 		}
-		if p, o, m, ok := s.access(line, emit); ok {
-			return p, o, m
+		if p, ok, err := s.access(line); ok {
+			return s.finish(p, err, emit)
 		}
 	}
 	if ok, err := ParseUWSGIEvent(line, &s.uev); ok {

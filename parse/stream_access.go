@@ -29,58 +29,62 @@ func parserOf(src Source) Parser {
 	return ParserNginxAccess
 }
 
-// userFormat reads line with the first of the user's formats it fits.
-func (s *Stream) userFormat(line []byte, emit func(*Record)) (Parser, Outcome, Malformation, bool) {
+// userFormat reads line into s.rec with the first of the user's formats
+// it fits: ok is false when none does.
+func (s *Stream) userFormat(line []byte) (p Parser, ok bool, err error) {
 	for _, f := range s.formats {
-		if ok, err := f.Parse(line, &s.rec, s.details()); ok {
-			p, o, m := s.finish(parserOf(f.Source()), err, emit)
-			return p, o, m, true
+		if ok, err = f.Parse(line, &s.rec, s.details()); ok {
+			return parserOf(f.Source()), true, err
 		}
 	}
-	return ParserNone, Ignored, NotMalformed, false
+	return ParserNone, false, nil
 }
 
-// access reads the access lines that start with neither '[' nor '{'.
-func (s *Stream) access(line []byte, emit func(*Record)) (Parser, Outcome, Malformation, bool) {
+// access reads the access lines that start with neither '[' nor '{' into
+// s.rec: ok is false when no access parser recognized the line.
+func (s *Stream) access(line []byte) (p Parser, ok bool, err error) {
 	r := &s.rec
-	var (
-		p       Parser
-		ok      bool
-		err     error
-		matched bool
-	)
-	switch n := len(line); {
+	switch {
 	case line[0] == 'h' || line[0] == 'w' || line[0] == 'g':
 		// An ALB entry starts with its type: http, https, h2, grpcs, ws, wss.
 		if ok, err = ParseALB(line, r, s.details()); ok {
-			p, matched = ParserALB, true
+			return ParserALB, true, err
 		}
-	case n > 2 && line[n-1] == 's' && line[n-2] == 'm' && line[n-3] >= '0' && line[n-3] <= '9':
-		// Traefik's common format ends with the duration: "... 30001ms".
+	case traefikEnd(line):
 		if ok, err = ParseTraefikCLF(line, r, s.details()); ok {
-			p, matched = ParserTraefik, true
+			return ParserTraefik, true, err
 		}
 	}
-	if !matched {
-		switch s.accessSource {
-		case SourceApache:
-			if ok, err = ParseApacheAccess(line, s.intUnitUS, r, s.details()); ok {
-				p, matched = ParserApacheAccess, true
-			}
-		default:
-			if ok, err = ParseCombined(line, s.intUnitUS, r); ok {
-				if s.accessSource != SourceUnknown {
-					r.Source = s.accessSource
-				} else if r.Source == SourceUnknown {
-					r.Source = SourceNginx // the shape does not tell: the usual writer
-				}
-				p, matched = parserOf(r.Source), true
-			}
-		}
+	if s.accessSource == SourceApache {
+		ok, err = ParseApacheAccess(line, s.intUnitUS, r, s.details())
+		return ParserApacheAccess, ok, err
 	}
-	if !matched {
-		return ParserNone, Ignored, NotMalformed, false
+	if ok, err = ParseCombined(line, s.intUnitUS, r); !ok {
+		return ParserNone, false, nil
 	}
-	p, o, m := s.finish(p, err, emit)
-	return p, o, m, true
+	switch {
+	case s.accessSource != SourceUnknown:
+		r.Source = s.accessSource
+	case r.Source == SourceUnknown:
+		r.Source = SourceNginx // the shape does not tell: the usual writer
+	}
+	if r.Source == SourceGunicorn {
+		return ParserGunicorn, true, err
+	}
+	return ParserNginxAccess, true, err
+}
+
+// traefikEnd says whether line ends like Traefik's common format: the
+// quoted service URL (or "-") and the duration, `"http://172.18.0.6:8000" 30001ms`.
+// App lines that end in a duration ("fetched 3846 users in 175ms") do not.
+func traefikEnd(line []byte) bool {
+	n := len(line)
+	if n < 6 || line[n-1] != 's' || line[n-2] != 'm' {
+		return false
+	}
+	i := n - 3
+	for i > 0 && line[i] >= '0' && line[i] <= '9' {
+		i--
+	}
+	return i < n-3 && line[i] == ' ' && i > 0 && (line[i-1] == '"' || line[i-1] == '-')
 }

@@ -85,3 +85,22 @@ func TestGraphQLOperation(t *testing.T) {
 		}
 	}
 }
+
+// TestTraefikEnd: the pre-check that sends a line to the Traefik parser
+// takes every line of Traefik's common format, and no app line that merely
+// ends in a duration.
+func TestTraefikEnd(t *testing.T) {
+	for _, l := range thirdPartyLines(t, "traefik/common.log") {
+		if !traefikEnd(l) {
+			t.Errorf("%q: not taken for Traefik's", l)
+		}
+	}
+	for _, l := range []string{
+		`2026-11-22 10:19:32,161 INFO [app.views] user 37112 fetched users 3846 in 175ms`, // hand-written, as apps log
+		`took 12ms`, `ms`, ` 5ms`, `"x" ms`,
+	} {
+		if traefikEnd([]byte(l)) {
+			t.Errorf("%q: taken for Traefik's", l)
+		}
+	}
+}
