@@ -110,8 +110,9 @@ func Build(a *metrics.Aggregates) Document {
 	for _, r := range a.Rows() {
 		row := Route{
 			Route: r.Route, Method: r.Method, GraphQLOperation: r.Operation,
-			Requests: map[string]int64{}, Timeouts: map[string]int64{}, FailuresBySource: map[string]int64{},
-			TimeoutsTotal: r.TimeoutTotal(), ClientAborts: r.ClientAborts, UpstreamFailures: r.FailureTotal(), Slow: r.SlowTotal(),
+			Requests: make(map[string]int64, parse.NumSources), Timeouts: make(map[string]int64, parse.NumTimeouts),
+			FailuresBySource: make(map[string]int64, metrics.NumFailures),
+			TimeoutsTotal:    r.TimeoutTotal(), ClientAborts: r.ClientAborts, UpstreamFailures: r.FailureTotal(), Slow: r.SlowTotal(),
 		}
 		for s := parse.FirstSource; s < parse.NumSources; s++ {
 			row.Requests[s.String()] = r.RequestsOf(s)
