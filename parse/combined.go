@@ -27,6 +27,12 @@ import "bytes"
 // combinedSource); otherwise r.Source is left SourceUnknown for the caller.
 // The record aliases line.
 func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error) {
+	return parseCombined(line, intUnitUS, r, nil)
+}
+
+// parseCombined is ParseCombined; the upstream details of key=value fields
+// go to a when it is not nil.
+func parseCombined(line []byte, intUnitUS int64, r *Record, a *AccessFields) (ok bool, err error) {
 	// Cheap shape check: "<addr> <ident> <user> [<date>] \"".
 	sp := bytes.IndexByte(line, ' ')
 	if sp < 0 || sp > 64 || sp == 0 && !bytes.HasPrefix(line, []byte(" - ")) {
@@ -83,7 +89,7 @@ func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error)
 		return true, nil // common log format, or fields we cannot tell apart: no extras
 	}
 	r.UserAgent = agent
-	src, intDur, err := readCombinedExtras(extras, intUnitUS, r)
+	src, intDur, err := readCombinedExtras(extras, intUnitUS, r, a)
 	if err != nil {
 		return true, err
 	}
@@ -199,7 +205,7 @@ func fieldEnd(b []byte) int {
 // does not tell) and whether the duration was an integer: key=value timing
 // fields and nginx's `$request_time` (seconds, three decimals) are nginx's;
 // gunicorn's `%(L)s` has six decimals and `%(p)s` is `<pid>`.
-func readCombinedExtras(rest []byte, intUnitUS int64, r *Record) (src Source, intDur bool, err error) {
+func readCombinedExtras(rest []byte, intUnitUS int64, r *Record, a *AccessFields) (src Source, intDur bool, err error) {
 	first, extraSeconds := true, true
 	for len(rest) > 0 {
 		if rest[0] == ' ' {
@@ -232,7 +238,7 @@ func readCombinedExtras(rest []byte, intUnitUS int64, r *Record) (src Source, in
 				if first {
 					src = SourceNginx
 				}
-				if _, err := ParseTimingFields(rest, r, nil); err != nil {
+				if _, err := ParseTimingFields(rest, r, a); err != nil {
 					return src, false, err
 				}
 				break

@@ -194,36 +194,9 @@ func skipWord(b []byte) []byte {
 // The record and a alias line; r.Source is nginx. ok and err are
 // ParseCombined's.
 func ParseCombinedTimed(line []byte, r *Record, a *AccessFields) (ok bool, err error) {
-	if ok, err = ParseCombined(line, 1, r); !ok || err != nil {
+	if ok, err = parseCombined(line, 1, r, a); !ok || err != nil {
 		return ok, err
 	}
 	r.Source = SourceNginx
-	rest := combinedExtras(line)
-	if rest == nil {
-		return true, BadShape
-	}
-	if _, err := ParseTimingFields(rest, r, a); err != nil {
-		return true, err
-	}
 	return true, nil
-}
-
-// combinedExtras returns what follows the user agent of a combined line:
-// after the request line's closing quote come the status, the size and two
-// quoted fields. nginx writes a quote inside a field as \x22, so each quote
-// found is punctuation.
-func combinedExtras(line []byte) []byte {
-	i := bytes.Index(line, []byte(`] "`))
-	if i < 0 {
-		return nil
-	}
-	rest := line[i+3:]
-	for q := 0; q < 5; q++ { // request close, referer open/close, agent open/close
-		j := bytes.IndexByte(rest, '"')
-		if j < 0 {
-			return nil
-		}
-		rest = rest[j+1:]
-	}
-	return rest
 }

@@ -24,7 +24,7 @@ type matchOp struct {
 	litLen   uint8  // len(formatField.after): at most maxLiteral
 	fuseLen  uint8  // len of the fused literal
 	step     uint8  // stepNumber, stepByte, stepLiteral, stepSuffix, stepGeneral
-	fast     uint8  // step, or stepGeneral when only endOf can read the field (a literal over four bytes)
+	fast     uint8  // step, or stepSlow when only endOf can read the field (a literal over four bytes)
 	role     role
 	flags    uint8
 }
@@ -37,6 +37,9 @@ const (
 	opDash                // the value may be a lone "-": tried first
 	opLong                // the literal is longer than four bytes
 )
+
+// stepSlow marks a field matchLinear leaves to endOf.
+const stepSlow = 255
 
 // compileOps builds the program of f's fields.
 func (f *LogFormat) compileOps() {
@@ -66,7 +69,9 @@ func (f *LogFormat) compileOps() {
 		}
 		if len(fd.after) > 4 {
 			op.flags |= opLong
-			op.fast = stepGeneral
+			if op.fast != stepGeneral {
+				op.fast = stepSlow
+			}
 		}
 		if op.step == stepSuffix && len(fd.after) <= 4 {
 			// Compared with the line's last four bytes.
@@ -139,13 +144,27 @@ func (f *LogFormat) matchLinear(line []byte, sp *lineSpans) bool {
 			if j := len(line) - int(op.litLen); j >= pos && len(line) >= 4 && binary.LittleEndian.Uint32(line[len(line)-4:])&op.mask == op.lit {
 				idx = j
 			}
-		}
-		if idx < 0 || op.flags&(opCheck|opSpecial) != 0 {
-			sp.has = has
-			if idx = f.endOf(line, sp, i, pos, idx); idx < 0 {
+		case stepGeneral:
+			// Quoted values with escapes, lists, the rest of the line: no
+			// quick try settles them, findEnd does.
+			if idx = f.findEnd(line, pos, pos, i); idx < 0 {
 				return false
 			}
-			has = sp.has
+		}
+		if idx < 0 || op.flags&(opCheck|opSpecial) != 0 {
+			switch {
+			case idx < 0 || op.flags&opSpecial != 0:
+				sp.has = has
+				if idx = f.endOf(line, sp, i, pos, idx); idx < 0 {
+					return false
+				}
+				has = sp.has
+			case !f.fields[i].valid(line[pos:idx]): // a value to check, found quickly
+				return false
+			case op.role != roleNone:
+				sp.at[op.role] = span{int32(pos), int32(idx)}
+				has |= op.bit
+			}
 		} else if op.role != roleNone {
 			sp.at[op.role] = span{int32(pos), int32(idx)}
 			has |= op.bit // in a register: sp.has is stored once
