@@ -18,7 +18,7 @@ test:
 cli:
 	$(GO) build -trimpath -o $(BIN)/slowroutes ./cmd/slowroutes
 
-## e2e: re-capture logs from real nginx/uwsgi/gunicorn (the default setup and the incident setups) and check the freshly built CLI, the capture readers, the counts against the client's record, the split property and the filter pattern on them
+## e2e: re-capture logs from real nginx/uwsgi/gunicorn/apache (the default setup, the incident setups, the user formats) and check the freshly built CLI, the capture readers, the counts against the client's record, the split property, the filter pattern and the format parsers on them
 e2e: cli
 	@dir=$$(mktemp -d /tmp/slowroutes-e2e.XXXXXX) && \
 	  testdata/capture/capture.sh "$$dir" && \
@@ -31,6 +31,9 @@ e2e: cli
 	    $(GO) test -count=1 -run 'Incident|Split' ./pipeline/ && \
 	  SLOWROUTES_CAPTURE_DIR="$$dir" SLOWROUTES_INCIDENTS_DIR="$$dir/incidents" \
 	    $(GO) test -count=1 -run 'DefaultPatternKeepsTimeouts' ./internal/awslogs/ && \
+	  testdata/capture/formats/capture.sh "$$dir/formats" && \
+	  SLOWROUTES_FORMATS_DIR="$$dir/formats" $(GO) test -count=1 ./parse/ && \
+	  SLOWROUTES_FORMATS_DIR="$$dir/formats" $(GO) test -count=1 -run 'TestReportCustomFormatMatchesJSON' ./cmd/slowroutes/ && \
 	  rm -rf "$$dir"
 
 ## bench: every Go benchmark, 5 runs each (compare two runs with benchstat)
@@ -46,13 +49,14 @@ fuzz:
 	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
 
-## build: cross-compile both Lambda functions (linux/arm64, static) into bin/harakiri/bootstrap and bin/slowlog/bootstrap
+## build: cross-compile the Lambda functions (linux/arm64, static) into bin/harakiri/bootstrap, bin/slowlog/bootstrap and bin/albaccess/bootstrap
 LAMBDA_GOFLAGS := -tags lambda.norpc -trimpath -ldflags '-s -w'
 LAMBDA_ENV     := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
 
 build:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_GOFLAGS) -o $(BIN)/harakiri/bootstrap ./functions/harakiri
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_GOFLAGS) -o $(BIN)/slowlog/bootstrap ./functions/slowlog
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_GOFLAGS) -o $(BIN)/albaccess/bootstrap ./functions/albaccess
 
 # sam build (BuildMethod: makefile) calls these with ARTIFACTS_DIR set.
 build-HarakiriFunction:
@@ -60,6 +64,9 @@ build-HarakiriFunction:
 
 build-SlowlogFunction:
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_GOFLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/slowlog
+
+build-AlbaccessFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_GOFLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/albaccess
 
 ## lint: gofmt, go vet, staticcheck, a tidy go.mod and cfn-lint on template.yaml
 STATICCHECK_VERSION ?= v0.8.2
@@ -73,7 +80,7 @@ lint: cfn-lint
 cfn-lint:
 	cfn-lint template.yaml
 
-.PHONY: build-HarakiriFunction build-SlowlogFunction lint cfn-lint
+.PHONY: build-HarakiriFunction build-SlowlogFunction build-AlbaccessFunction lint cfn-lint
 
 ## bench-peers: this project beside mtail, a Python Lambda handler and the decode floors, on one generated corpus (../shared/bench)
 BENCH_LINES ?= 2000000

@@ -153,7 +153,7 @@ var Contract = []Spec{
 	{
 		Name: "timeouts", Unit: "request", Family: FamilyTimeouts, Counter: true,
 		Tags: with(TagSource), Values: map[string][]string{TagSource: timeoutSources, TagMethod: methods},
-		Description: "requests cut by a timeout, by the mechanism that cut them; one request may be seen by several sources (nginx 504 and upstream timed out)",
+		Description: "requests cut by a timeout, by the mechanism that cut them; one request may be seen by several sources (nginx 504 and upstream timed out; Apache 502 and its error log's proxy timeout)",
 		row: func(r *metrics.Row, put Put) {
 			for t := parse.TimeoutHarakiri; t < parse.NumTimeouts; t++ {
 				put(float64(r.Timeouts[t]), timeoutTag[t], "", "")
@@ -163,13 +163,13 @@ var Contract = []Spec{
 	{
 		Name: "client_aborts", Unit: "request", Family: FamilyTimeouts, Counter: true,
 		Tags: with(), Values: map[string][]string{TagMethod: methods},
-		Description: "requests the client gave up on (an access-log 499, or a uWSGI write into the closed connection)",
+		Description: "requests the client gave up on (an access-log 499, an ALB's 460, Apache %X aborted, or a uWSGI write into the closed connection)",
 		row:         func(r *metrics.Row, put Put) { put(float64(r.ClientAborts), "", "", "") },
 	},
 	{
 		Name: "upstream_failures", Unit: "request", Family: FamilyTimeouts, Counter: true,
 		Tags: with(TagSource), Values: map[string][]string{TagSource: failureSources, TagMethod: methods},
-		Description: "requests nginx could not get an answer for (502 in the access log; upstream closed or refused in the error log)",
+		Description: "requests a proxy could not get an answer for (502, and a proxy's 503, in an access log; upstream closed or refused in nginx's error log; Apache's AH00898)",
 		row: func(r *metrics.Row, put Put) {
 			for f, v := range r.UpstreamFailures {
 				put(float64(v), failureTag[f], "", "")

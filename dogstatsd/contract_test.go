@@ -95,3 +95,30 @@ func TestParseDatagram(t *testing.T) {
 		t.Errorf("Tag(flag) not found")
 	}
 }
+
+// TestDocsNameEveryValue: each value of the closed source and parser sets
+// appears in docs/metrics.md as `value` on the row of the metrics that list
+// them, so that a new source or parser cannot go undocumented.
+func TestDocsNameEveryValue(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "metrics.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]string{}
+	for _, l := range strings.Split(string(doc), "\n") {
+		if m := regexp.MustCompile("^\\| `([a-z_.]+)` \\|").FindStringSubmatch(l); m != nil {
+			rows[m[1]] = l
+		}
+	}
+	for name, tag := range map[string]string{"timeouts": TagSource, "upstream_failures": TagSource, "requests": TagSource, "pipeline.lines": TagParser} {
+		s, _ := Lookup(name)
+		if len(s.Values[tag]) == 0 {
+			t.Fatalf("%s: no closed values of %s", name, tag)
+		}
+		for _, v := range s.Values[tag] {
+			if !strings.Contains(rows[name], "`"+v+"`") {
+				t.Errorf("%s: tag %s value %q is not named on its row of docs/metrics.md", name, tag, v)
+			}
+		}
+	}
+}

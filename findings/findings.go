@@ -176,7 +176,7 @@ func (t *Tracker) retry(rec *parse.Record, row *metrics.Row, stream uint64, fail
 			return
 		}
 	}
-	agent := rec.Agent()
+	agent := rec.UserAgent
 	if len(agent) == 0 {
 		return
 	}

@@ -1,5 +1,5 @@
-// Package functions_test checks what gets deployed: the two Lambda
-// bootstrap binaries and template.yaml.
+// Package functions_test checks what gets deployed: the Lambda bootstrap
+// binaries, template.yaml and samconfig.toml.
 package functions_test
 
 import (
@@ -11,7 +11,7 @@ import (
 	"testing"
 )
 
-// TestBootstraps cross-compiles both functions as the Makefile does and
+// TestBootstraps cross-compiles the functions as the Makefile does and
 // checks each is a static linux/arm64 executable, as provided.al2023 on
 // arm64 runs it.
 func TestBootstraps(t *testing.T) {
@@ -23,7 +23,7 @@ func TestBootstraps(t *testing.T) {
 		t.Skip("go not on PATH")
 	}
 	dir := t.TempDir()
-	for _, fn := range []string{"harakiri", "slowlog"} {
+	for _, fn := range []string{"harakiri", "slowlog", "albaccess"} {
 		t.Run(fn, func(t *testing.T) {
 			out := filepath.Join(dir, fn, "bootstrap")
 			cmd := exec.Command(gobin, "build", "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "-o", out, "./"+fn)
@@ -92,7 +92,7 @@ func TestTemplateWiring(t *testing.T) {
 			t.Errorf("template.yaml lacks %q", want)
 		}
 	}
-	for _, fn := range []string{"Harakiri", "Slowlog"} {
+	for _, fn := range []string{"Harakiri", "Slowlog", "Albaccess"} {
 		if !strings.Contains(tmpl, "  "+fn+"Function:\n    Type: AWS::Serverless::Function") {
 			t.Errorf("template.yaml has no %sFunction", fn)
 		}
@@ -102,5 +102,44 @@ func TestTemplateWiring(t *testing.T) {
 	}
 	if strings.Contains(tmpl, "AWSLambdaBasicExecutionRole") || strings.Contains(tmpl, "Action: \"*\"") {
 		t.Errorf("template.yaml grants more than the functions need")
+	}
+}
+
+// TestTemplateLeastPrivilege checks the permissions the template grants
+// beyond the functions' own: no statement on every resource, the KMS key
+// only when given and only through Secrets Manager, the access-log objects
+// of the bucket and prefix only, and an S3 event for the albaccess function.
+func TestTemplateLeastPrivilege(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "template.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := string(b)
+	if strings.Contains(tmpl, "kinesis:ListStreams") || strings.Contains(tmpl, `Resource: "*"`) {
+		t.Errorf("template.yaml grants an action on every resource (kinesis:ListStreams is not needed by an event source mapping)")
+	}
+	if n := strings.Count(tmpl, "Sid: DecryptApiKey"); n != 3 || strings.Count(tmpl, "kms:ViaService: !Sub secretsmanager.${AWS::Region}.amazonaws.com") != 3 ||
+		strings.Count(tmpl, "- HasKmsKey\n") != 3 {
+		t.Errorf("kms:Decrypt: %d statements, want one per role, each under HasKmsKey and through Secrets Manager only", n)
+	}
+	for _, want := range []string{
+		"Action: s3:GetObject\n                Resource: !Sub\n                  - arn:${AWS::Partition}:s3:::${AlbLogsBucketName}/${KeyPrefix}*",
+		"Type: S3\n          Properties:\n            Bucket: !Ref AlbLogsBucket\n            Events: s3:ObjectCreated:*",
+		"Value: .log.gz",
+		"Principal: {Service: logdelivery.elasticloadbalancing.amazonaws.com}",
+	} {
+		if !strings.Contains(tmpl, want) {
+			t.Errorf("template.yaml lacks %q", want)
+		}
+	}
+	if strings.Contains(tmpl, "s3:ListBucket") || strings.Contains(tmpl, "s3:*\n                Resource") {
+		t.Errorf("the albaccess function may do more than get the objects")
+	}
+	sc, err := os.ReadFile(filepath.Join("..", "samconfig.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(sc), `stack_name = "slowroutes"`) {
+		t.Errorf("samconfig.toml does not propose the stack name slowroutes, which the README's ARNs assume")
 	}
 }

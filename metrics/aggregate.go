@@ -94,17 +94,18 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 	switch rec.Kind {
 	case parse.KindRequest:
 		row.Requests[rec.Source][ClassOf(rec.Status)]++
-		switch rec.Status {
-		case 504:
-			if rec.Source == parse.SourceNginx {
-				row.Timeouts[parse.TimeoutNginx504]++
-			}
-		case 499:
-			row.ClientAborts++
-			row.ClientAbortsBy[rec.Source]++
-		case 502:
-			if rec.Source == parse.SourceNginx {
-				row.UpstreamFailures[FailureNginx502]++
+		// Every access log's 504, 499 and 502 count, whoever wrote the line:
+		// the source only names them. Below 460 a status is none of them,
+		// unless the line said otherwise.
+		if rec.Status >= 460 || rec.Outcome != parse.OutcomeUnknown {
+			switch rec.RequestOutcome() {
+			case parse.OutcomeTimeout:
+				row.Timeouts[parse.AccessTimeout(rec.Source)]++
+			case parse.OutcomeClientAbort:
+				row.ClientAborts++
+				row.ClientAbortsBy[rec.Source]++
+			case parse.OutcomeUpstreamFailure:
+				row.UpstreamFailures[AccessFailure(rec.Source, rec.Status)]++
 			}
 		}
 		if rec.HasDuration {
@@ -125,7 +126,9 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 		row.ClientAborts++
 		row.ClientAbortsBy[rec.Source]++
 	case parse.KindUpstreamFailure:
-		if rec.Failure == parse.NginxUpstreamClosed {
+		if rec.Source == parse.SourceApache {
+			row.UpstreamFailures[FailureApacheProxy]++
+		} else if rec.Failure == parse.NginxUpstreamClosed {
 			row.UpstreamFailures[FailureUpstreamClosed]++
 		} else {
 			row.UpstreamFailures[FailureUpstreamConnect]++

@@ -41,12 +41,46 @@ const (
 	FailureNginx502        Failure = iota // access log, status 502
 	FailureUpstreamClosed                 // error log: upstream prematurely closed connection
 	FailureUpstreamConnect                // error log: connect() failed / no live upstreams
+	FailureTraefik502                     // Traefik access log, status 502 (backend reset, EOF, refused)
+	FailureTraefik503                     // Traefik access log, status 503 (no server available)
+	FailureApache502                      // Apache access log, status 502 (backend error; also its backend timeouts)
+	FailureApache503                      // Apache access log, status 503 (no connection to the backend)
+	FailureApacheProxy                    // Apache error log: AH00898 without a timeout before it (a reset)
+	FailureALB502                         // ALB entry with a 502 the load balancer answered (target reset, malformed answer)
+	FailureALB503                         // ALB entry with a 503 the load balancer answered (no registered targets)
+	FailureApp502                         // status 502 logged by uWSGI, gunicorn or an app
 	NumFailures
 )
 
-var failureNames = [NumFailures]string{"nginx_502", "nginx_upstream_closed", "nginx_upstream_connect"}
+var failureNames = [NumFailures]string{"nginx_502", "nginx_upstream_closed", "nginx_upstream_connect",
+	"traefik_502", "traefik_503", "apache_502", "apache_503", "apache_proxy_error", "alb_502", "alb_503", "app_502"}
 
 func (f Failure) String() string { return failureNames[f] }
+
+// AccessFailure is the failure an access line of source s and status 502
+// or 503 whose outcome is an upstream failure counts as; the application
+// servers and apps count as FailureApp502.
+func AccessFailure(s parse.Source, status int) Failure {
+	is503 := status == 503
+	switch s {
+	case parse.SourceNginx:
+		return FailureNginx502
+	case parse.SourceTraefik:
+		return pick(is503, FailureTraefik503, FailureTraefik502)
+	case parse.SourceApache:
+		return pick(is503, FailureApache503, FailureApache502)
+	case parse.SourceALB:
+		return pick(is503, FailureALB503, FailureALB502)
+	}
+	return FailureApp502
+}
+
+func pick(c bool, a, b Failure) Failure {
+	if c {
+		return a
+	}
+	return b
+}
 
 // Row holds the facts of one Key.
 type Row struct {

@@ -2,47 +2,10 @@ package parse
 
 import "bytes"
 
-// AccessServer names the server that wrote an access or error line read by
-// the user-format, Traefik, Apache and ALB parsers. Record.Source knows only
-// uWSGI, nginx, gunicorn and apps; these parsers set Record.Source to the
-// nearest of those (SourceNginx for every proxy) and say here who it was.
-type AccessServer uint8
-
-const (
-	ServerUnknown AccessServer = iota
-	ServerNginx
-	ServerUWSGI
-	ServerGunicorn
-	ServerApache
-	ServerTraefik
-	ServerALB
-	NumAccessServers
-)
-
-var accessServerNames = [NumAccessServers]string{"unknown", "nginx", "uwsgi", "gunicorn", "apache", "traefik", "alb"}
-
-func (s AccessServer) String() string {
-	if s < NumAccessServers {
-		return accessServerNames[s]
-	}
-	return "unknown"
-}
-
-// source is the Record.Source that stands for s until Source has values of its own.
-func (s AccessServer) source() Source {
-	switch s {
-	case ServerUWSGI:
-		return SourceUWSGI
-	case ServerGunicorn:
-		return SourceGunicorn
-	}
-	return SourceNginx
-}
-
-// AccessOutcome is what the server that wrote the line says became of the
-// request, in its own terms: a 504 of nginx, Traefik or an ALB is its
-// upstream timeout, while Apache's mod_proxy_http answers a backend timeout
-// with 502 and only its error log says it was a timeout.
+// AccessOutcome is what became of a finished request, as its access line
+// tells: a 504 of nginx, Traefik or an ALB is an upstream timeout, while
+// Apache's mod_proxy_http answers a backend timeout with 502 and only its
+// error log says it was a timeout.
 type AccessOutcome uint8
 
 const (
@@ -62,16 +25,12 @@ func (o AccessOutcome) String() string {
 	return "unknown"
 }
 
-// AccessFields holds what access-log formats carry beyond Record: filled
-// alongside a Record by the parsers of this family. Its slices alias the line.
+// AccessFields holds what access-log formats carry beyond what the
+// pipeline counts (Record): upstream attempts, Traefik's router and
+// service, an ALB error reason, a uWSGI worker. The parsers of this family
+// fill it alongside the Record. Its slices alias the line.
 type AccessFields struct {
-	Server  AccessServer
-	Outcome AccessOutcome
-
-	RequestID  []byte // nginx $request_id, an X-Request-Id header, Traefik/ALB trace id
-	ClientAddr []byte // first field of the line: an address, or a whole X-Forwarded-For list (Traefik)
-	UserAgent  []byte // as logged (still escaped)
-	Worker     int    // uWSGI worker number (%(wid)), 0 when not logged
+	Worker int // uWSGI worker number (%(wid)), 0 when not logged
 
 	// Upstream attempts: nginx $upstream_status / $upstream_*_time lists
 	// ("502, 200", "0.000, 0.012", groups joined by " : "), Traefik
@@ -90,32 +49,57 @@ type AccessFields struct {
 	Router      []byte // Traefik RouterName
 	Service     []byte // Traefik ServiceName (or ServiceURL); ALB target group name
 	ErrorReason []byte // ALB error_reason; Apache AH code of an error-log line
-	StartTime   []byte // request start as written (uWSGI ltime, Apache %t, ALB request_creation_time, Traefik StartUTC)
-	EndTime     []byte // log or response time as written (nginx $msec, ALB time)
 }
 
 // Reset clears a for reuse.
 func (a *AccessFields) Reset() { *a = AccessFields{} }
 
-// ProxyOutcome classifies the status a proxy answered with by the meaning
-// the proxy gives it (FORMATS.md; Traefik pkg/proxy/httputil/proxy.go
-// ComputeStatusCode: net timeout → 504, context.Canceled → 499, EOF and
-// other net errors → 502; ALB: 460 client closed, 504 target timeout, 502
-// and 503 target failure / no targets). Apache's 502 is not classified as a
-// timeout here: the access line cannot tell (see ParseApacheError).
-func ProxyOutcome(server AccessServer, status int) AccessOutcome {
+// ProxyOutcome classifies a status by the meaning every access log gives
+// it, whoever wrote the line (FORMATS.md): 504 is a timeout (nginx; Traefik,
+// whose pkg/proxy/httputil/proxy.go ComputeStatusCode answers a net timeout
+// with 504; an ALB whose target did not answer), 499 a client that went
+// away (nginx; Traefik for context.Canceled) as is an ALB's 460, 502 an
+// upstream failure (refused, reset, malformed), and 503 one too for the
+// proxies that answer "no backend" with it (Traefik, Apache's connect
+// failures, an ALB without targets; nginx's 503 comes from limit_req and
+// limit_conn). An Apache backend timeout shows as 502 here: only its error
+// log tells (ApacheProxyErrors).
+func ProxyOutcome(src Source, status int) AccessOutcome {
 	switch {
-	case status == 504 && server != ServerApache && server != ServerUWSGI && server != ServerGunicorn:
+	case status == 504:
 		return OutcomeTimeout
-	case status == 499 && (server == ServerNginx || server == ServerTraefik),
-		status == 460 && server == ServerALB:
+	case status == 499, status == 460 && src == SourceALB:
 		return OutcomeClientAbort
-	case (status == 502 || status == 503) && server != ServerUWSGI && server != ServerGunicorn:
+	case status == 502, status == 503 && (src == SourceTraefik || src == SourceApache || src == SourceALB):
 		return OutcomeUpstreamFailure
 	case status >= 100 && status <= 999:
 		return OutcomeServed
 	}
 	return OutcomeUnknown
+}
+
+// accessTimeouts names the timeout of each source's access-log 504.
+var accessTimeouts = [NumSources]Timeout{
+	SourceNginx: TimeoutNginx504, SourceTraefik: TimeoutTraefik504, SourceApache: TimeoutApache504, SourceALB: TimeoutALB504,
+}
+
+// AccessTimeout is the timeout an access line of source s with the
+// outcome OutcomeTimeout counts as: nginx_504, traefik_504, apache_504,
+// alb_504, and app_504 for the application servers and apps.
+func AccessTimeout(s Source) Timeout {
+	if s < NumSources && accessTimeouts[s] != TimeoutNone {
+		return accessTimeouts[s]
+	}
+	return TimeoutApp504
+}
+
+// RequestOutcome is what became of the finished request r: what its line
+// said (r.Outcome), or else what its status means (ProxyOutcome).
+func (r *Record) RequestOutcome() AccessOutcome {
+	if r.Outcome != OutcomeUnknown {
+		return r.Outcome
+	}
+	return ProxyOutcome(r.Source, r.Status)
 }
 
 // readStatusList reads an nginx $upstream_status value ("200", "502, 200",

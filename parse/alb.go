@@ -95,7 +95,7 @@ func ParseALB(line []byte, r *Record, a *AccessFields) (ok bool, err error) {
 	if !okR {
 		return true, BadRequestLine
 	}
-	a.Server, a.ClientAddr, a.UserAgent, a.EndTime = ServerALB, f[albClient], f[albUserAgent], f[albTime]
+	r.Source, r.ClientAddr, r.UserAgent = SourceALB, f[albClient], f[albUserAgent]
 	if okT {
 		a.UpstreamStatus, a.UpstreamStatusLast, a.UpstreamAttempts = targetStatus, targetStatus, 1
 	}
@@ -106,10 +106,10 @@ func ParseALB(line []byte, r *Record, a *AccessFields) (ok bool, err error) {
 		a.Service = targetGroupName(f[albTargetGroupARN])
 	}
 	if n > albTraceID && !isMissing(f[albTraceID]) {
-		a.RequestID = f[albTraceID]
+		r.RequestID = f[albTraceID]
 	}
-	if n > albRequestCreationTime {
-		a.StartTime = f[albRequestCreationTime]
+	if n > albRequestCreationTime && !isMissing(f[albRequestCreationTime]) {
+		r.StartText, r.StartLayout = f[albRequestCreationTime], TimeRFC3339
 	}
 	if n > albErrorReason && !isMissing(f[albErrorReason]) {
 		a.ErrorReason = f[albErrorReason]
@@ -119,10 +119,9 @@ func ParseALB(line []byte, r *Record, a *AccessFields) (ok bool, err error) {
 	if !okS || uri == nil {
 		return true, nil // no status or no request target: nothing to count
 	}
-	r.Kind, r.Source, r.Status, r.Method, r.URI = KindRequest, SourceNginx, status, method, uri
-	a.Outcome = OutcomeServed
-	if !okT || targetStatus != status {
-		a.Outcome = ProxyOutcome(ServerALB, status)
+	r.Kind, r.Status, r.Method, r.URI = KindRequest, status, method, uri
+	if okT && targetStatus == status {
+		r.Outcome = OutcomeServed // the target's own answer, whatever it is
 	}
 	return true, nil
 }
@@ -175,6 +174,19 @@ func splitALBRequest(req []byte) (method, uri []byte, ok bool) {
 		return method, nil, true
 	}
 	return method, hostPath[j:], true
+}
+
+// ALBTargetGroup returns the name of the target group of an ALB entry (in
+// its target_group_arn, arn:aws:elasticloadbalancing:REGION:ACCOUNT:targetgroup/NAME/ID),
+// or nil when the entry has none ("-": a redirect, a fixed response, a
+// request the load balancer could not read). It only looks for the ARN,
+// for a caller that sorts entries before parsing them. It aliases line.
+func ALBTargetGroup(line []byte) []byte {
+	i := bytes.Index(line, []byte(" arn:"))
+	if i < 0 {
+		return nil
+	}
+	return targetGroupName(line[i+1:])
 }
 
 // targetGroupName returns the name in a target group ARN

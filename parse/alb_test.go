@@ -101,3 +101,17 @@ func FuzzParseALB(f *testing.F) {
 		}
 	})
 }
+
+// TestALBTargetGroup: the target group of each entry, as ParseALB reads it.
+func TestALBTargetGroup(t *testing.T) {
+	for _, l := range thirdPartyLines(t, "alb/access.log") {
+		var r Record
+		var a AccessFields
+		if ok, err := ParseALB(l, &r, &a); !ok || err != nil {
+			t.Fatalf("%q: %v %v", l, ok, err)
+		}
+		if got := ALBTargetGroup(l); !bytes.Equal(got, a.Service) {
+			t.Errorf("%q: ALBTargetGroup %q, ParseALB %q", l, got, a.Service)
+		}
+	}
+}

@@ -12,7 +12,7 @@ import "bytes"
 //
 // Apache writes '"' and '\' inside %r and %i as \" and \\ ("GET
 // /search?q=\"refund\" HTTP/1.1"), unlike nginx's \x22. %t is when the
-// request was received. mod_proxy_http answers a backend timeout with 502,
+// request was received: the record's start time. mod_proxy_http answers a backend timeout with 502,
 // like any other backend failure: only the error log (ParseApacheError)
 // tells them apart. A client that went away is not visible either: Apache
 // logs the status it sent. The record and a alias line.
@@ -68,11 +68,10 @@ func ParseApacheAccess(line []byte, unitUS int64, r *Record, a *AccessFields) (o
 			}
 		}
 	}
-	r.Kind, r.Source, r.Status, r.Method, r.URI = KindRequest, SourceNginx, status, method, uri
-	r.TimeText, r.TimeLayout = start, TimeCLF
+	r.Kind, r.Source, r.Status, r.Method, r.URI = KindRequest, SourceApache, status, method, uri
+	r.StartText, r.StartLayout = start, TimeCLF
 	r.DurationUS, r.HasDuration = durUS, hasDur
-	a.Server, a.ClientAddr, a.UserAgent, a.StartTime = ServerApache, line[:sp], agent, start
-	a.Outcome = ProxyOutcome(ServerApache, status)
+	r.ClientAddr, r.UserAgent = line[:sp], agent
 	return true, nil
 }
 
@@ -234,13 +233,13 @@ func (p *ApacheProxyErrors) Line(line []byte, r *Record, a *AccessFields) (ok bo
 				break
 			}
 		}
-		r.Source, r.Method, r.URI = SourceNginx, nil, ev.Path
+		r.Source, r.Method, r.URI, r.ClientAddr = SourceApache, nil, ev.Path, ev.Client
 		r.TimeText, r.TimeLayout = ev.Time, TimeNone
-		a.Server, a.ClientAddr, a.ErrorReason = ServerApache, ev.Client, ev.Code
+		a.ErrorReason = ev.Code
 		if timeout {
-			r.Kind, a.Outcome = KindTimeout, OutcomeTimeout
+			r.Kind, r.Timeout = KindTimeout, TimeoutApacheProxy
 		} else {
-			r.Kind, r.Status, a.Outcome = KindUpstreamFailure, 502, OutcomeUpstreamFailure
+			r.Kind, r.Status = KindUpstreamFailure, 502
 		}
 	}
 	return true, nil

@@ -61,7 +61,7 @@ func TestParseApacheAccessCaptures(t *testing.T) {
 func TestApacheProxyErrors(t *testing.T) {
 	var p ApacheProxyErrors
 	var got []string
-	for _, l := range captureLines(t, "apache-error.log") {
+	for _, l := range committedLines(t, "apache-error.log") {
 		var r Record
 		var a AccessFields
 		ok, err := p.Line(l, &r, &a)
@@ -70,11 +70,11 @@ func TestApacheProxyErrors(t *testing.T) {
 		}
 		if r.Kind != 0 {
 			checkAccess(t, l, &r, &a)
-			got = append(got, string(r.URI)+" "+a.Outcome.String()+" "+string(a.ClientAddr)+" "+string(a.ErrorReason))
+			got = append(got, string(r.URI)+" "+r.Timeout.String()+" "+string(r.ClientAddr)+" "+string(a.ErrorReason))
 		}
 	}
 	// The client ports of the two timed-out requests, as the log has them.
-	want := []string{"/slow/9 timeout 127.0.0.1:55020 AH00898", "/graphql timeout 127.0.0.1:55036 AH00898"}
+	want := []string{"/slow/9 apache_proxy_timeout 127.0.0.1:55020 AH00898", "/graphql apache_proxy_timeout 127.0.0.1:55036 AH00898"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
@@ -109,8 +109,8 @@ func TestApacheProxyErrors(t *testing.T) {
 		if ok, err := p.Line([]byte(l), &r, &a); !ok || err != nil {
 			t.Fatalf("%q: %v %v", l, ok, err)
 		}
-		if strings.Contains(l, "AH00898") && (r.Kind != KindUpstreamFailure || r.Status != 502 || a.Outcome != OutcomeUpstreamFailure) {
-			t.Errorf("%q: %+v %v", l, r, a.Outcome)
+		if strings.Contains(l, "AH00898") && (r.Kind != KindUpstreamFailure || r.Status != 502 || r.Source != SourceApache) {
+			t.Errorf("%q: %+v", l, r)
 		}
 	}
 }

@@ -28,8 +28,8 @@ func TestClientOfAccessLines(t *testing.T) {
 			n := 0
 			s.Line([]byte(tc.line), 0, func(r *Record) {
 				n++
-				if string(r.ClientAddr) != tc.addr || string(r.Agent()) != tc.agent {
-					t.Errorf("client %q %q, want %q %q", r.ClientAddr, r.Agent(), tc.addr, tc.agent)
+				if string(r.ClientAddr) != tc.addr || string(r.UserAgent) != tc.agent {
+					t.Errorf("client %q %q, want %q %q", r.ClientAddr, r.UserAgent, tc.addr, tc.agent)
 				}
 				if r.Source != SourceNginx {
 					t.Errorf("source %s", r.Source)

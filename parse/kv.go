@@ -54,9 +54,13 @@ func timingKeyOf(k []byte) timingKey {
 // spaces ("0.000, 0.001"): an unquoted value runs to the next " key=". The
 // finest request duration wins (micros over msecs over seconds). Other keys
 // are skipped. It returns how many known keys it read; err is set for a known
-// key whose value is not what the key holds. r.DurationUS/HasDuration and a
-// are written; the slices alias rest.
+// key whose value is not what the key holds. r.DurationUS/HasDuration,
+// r.RequestID and a (which may be nil) are written; the slices alias rest.
 func ParseTimingFields(rest []byte, r *Record, a *AccessFields) (n int, err error) {
+	var spare AccessFields
+	if a == nil {
+		a = &spare // upstream fields are checked, not kept
+	}
 	var durRank uint8
 	if r.HasDuration {
 		durRank = rankSeconds // a duration read before (ParseCombined's) gives way to a named one
@@ -131,7 +135,7 @@ func applyTiming(key timingKey, v []byte, r *Record, a *AccessFields, durRank *u
 		return readStatusList(v, a)
 	case keyRequestID:
 		if !isMissing(v) {
-			a.RequestID = v
+			r.RequestID = v
 		}
 	}
 	return true
@@ -187,40 +191,12 @@ func skipWord(b []byte) []byte {
 //
 //	127.0.0.1 - - [01/Dec/2026:07:23:50 +0000] "GET /slow/7 HTTP/1.1" 504 167 "-" "slowroutes-formats/1.0" rt=1.000 uct="0.000" uht="-" urt="1.000"
 //
-// The record and a alias line; a.Server is nginx, a.Outcome its reading of
-// the status. ok and err are ParseCombined's.
+// The record and a alias line; r.Source is nginx. ok and err are
+// ParseCombined's.
 func ParseCombinedTimed(line []byte, r *Record, a *AccessFields) (ok bool, err error) {
-	if ok, err = ParseCombined(line, 1, r); !ok || err != nil {
+	if ok, err = parseCombined(line, 1, r, a); !ok || err != nil {
 		return ok, err
 	}
 	r.Source = SourceNginx
-	rest := combinedExtras(line)
-	if rest == nil {
-		return true, BadShape
-	}
-	if _, err := ParseTimingFields(rest, r, a); err != nil {
-		return true, err
-	}
-	a.Server, a.Outcome = ServerNginx, ProxyOutcome(ServerNginx, r.Status)
 	return true, nil
-}
-
-// combinedExtras returns what follows the user agent of a combined line:
-// after the request line's closing quote come the status, the size and two
-// quoted fields. nginx writes a quote inside a field as \x22, so each quote
-// found is punctuation.
-func combinedExtras(line []byte) []byte {
-	i := bytes.Index(line, []byte(`] "`))
-	if i < 0 {
-		return nil
-	}
-	rest := line[i+3:]
-	for q := 0; q < 5; q++ { // request close, referer open/close, agent open/close
-		j := bytes.IndexByte(rest, '"')
-		if j < 0 {
-			return nil
-		}
-		rest = rest[j+1:]
-	}
-	return rest
 }

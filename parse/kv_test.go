@@ -48,7 +48,7 @@ func TestParseTimingFields(t *testing.T) {
 			n, err := ParseTimingFields([]byte(c.rest), &r, &a)
 			got := want{n, r.DurationUS, r.HasDuration, a.UpstreamStatus, a.UpstreamStatusLast, a.UpstreamAttempts,
 				a.UpstreamTimeUS, a.UpstreamTotalUS, a.UpstreamConnectUS, a.UpstreamHeaderUS,
-				a.HasUpstreamTime, a.HasUpstreamConnect, a.HasUpstreamHeader, err != nil, string(a.RequestID)}
+				a.HasUpstreamTime, a.HasUpstreamConnect, a.HasUpstreamHeader, err != nil, string(r.RequestID)}
 			if got != c.want {
 				t.Errorf("%q\n got %+v\nwant %+v", c.rest, got, c.want)
 			}
@@ -76,8 +76,8 @@ func TestParseCombinedTimedCaptures(t *testing.T) {
 			if float64(r.DurationUS)/1000 > rows[i].elapsedMS+1 {
 				t.Errorf("%s: %q: %d µs, the client waited %.1f ms", file, l, r.DurationUS, rows[i].elapsedMS)
 			}
-			if rows[i].outcome == "client_abort" && a.Outcome != OutcomeClientAbort || rows[i].st == "504" && a.Outcome != OutcomeTimeout {
-				t.Errorf("%s: %q: outcome %v", file, l, a.Outcome)
+			if rows[i].outcome == "client_abort" && r.RequestOutcome() != OutcomeClientAbort || rows[i].st == "504" && r.RequestOutcome() != OutcomeTimeout {
+				t.Errorf("%s: %q: outcome %v", file, l, r.RequestOutcome())
 			}
 		}
 	}

@@ -54,6 +54,9 @@ const (
 // values in an array on the stack).
 const maxCaptures = 48
 
+// maxLiteral bounds the text between two variables (matchOp keeps its length in a byte).
+const maxLiteral = 255
+
 // backtrackBudget bounds how often a free-text value may be extended past a
 // literal it contains (a raw '"' in a uWSGI user agent) on one line.
 const backtrackBudget = 32
@@ -70,13 +73,15 @@ type formatField struct {
 	v       formatVar
 	rank    uint8 // varDuration: precision; the most precise duration of a line wins
 
-	unitUS int64  // varDuration: microseconds per unit
-	name   string // the variable as written in the format, for errors
-	free   bool   // free text: may hold its closing literal (see match)
-	list   bool   // an nginx upstream list before a space: ", " does not end it
-	last   bool   // the last field, with a closing literal: the line ends with it
-	plain  bool   // its end is the first occurrence of its literal (none of the above, no escaped quote)
-	typed  bool   // valid checks something
+	unitUS int64      // varDuration: microseconds per unit
+	layout TimeLayout // roleTime: how the time is written
+	start  bool       // roleTime: the time is the request's start
+	name   string     // the variable as written in the format, for errors
+	free   bool       // free text: may hold its closing literal (see match)
+	list   bool       // an nginx upstream list before a space: ", " does not end it
+	last   bool       // the last field, with a closing literal: the line ends with it
+	plain  bool       // its end is the first occurrence of its literal (none of the above, no escaped quote)
+	typed  bool       // valid checks something
 }
 
 const (
@@ -101,17 +106,18 @@ const (
 // parser is the model). Build one with CompileLogFormat; it is immutable and
 // safe for concurrent use.
 type LogFormat struct {
-	server AccessServer
+	source Source
 	esc    escaping
 	prefix []byte
 	fields []formatField
+	ops    []matchOp // the fields' program for matchLinear
 	format string
 	// The one field of roleTime, roleDuration, when there is one only.
 	timeField, durField uint8
 }
 
-// Server returns the server whose format f was compiled from.
-func (f *LogFormat) Server() AccessServer { return f.server }
+// Source returns the server whose format f was compiled from.
+func (f *LogFormat) Source() Source { return f.source }
 
 // String returns the format as compiled from.
 func (f *LogFormat) String() string { return f.format }
@@ -142,16 +148,16 @@ func CompileLogFormat(server, format string) (*LogFormat, error) {
 	)
 	switch server {
 	case "nginx":
-		f.server = ServerNginx
+		f.source = SourceNginx
 		toks, f.esc, err = tokenizeNginx(format)
 	case "uwsgi":
-		f.server, f.esc = ServerUWSGI, escRaw
+		f.source, f.esc = SourceUWSGI, escRaw
 		toks, err = tokenizeUWSGI(format)
 	case "gunicorn":
-		f.server, f.esc = ServerGunicorn, escBackslash
+		f.source, f.esc = SourceGunicorn, escBackslash
 		toks, err = tokenizeGunicorn(format)
 	case "apache":
-		f.server, f.esc = ServerApache, escBackslash
+		f.source, f.esc = SourceApache, escBackslash
 		toks, err = tokenizeApache(format)
 	default:
 		return nil, fmt.Errorf("log format: unknown server %q (want nginx, uwsgi, gunicorn or apache)", server)
@@ -192,6 +198,9 @@ func (f *LogFormat) build(toks []formatToken) error {
 		if len(f.fields) == maxCaptures {
 			return fmt.Errorf("position %d: more than %d variables", t.pos, maxCaptures)
 		}
+		if len(lit) > maxLiteral {
+			return fmt.Errorf("position %d: the text after %s is longer than %d bytes", t.pos, t.spec.name, maxLiteral)
+		}
 		fd := t.spec
 		fd.after = lit
 		fd.free, fd.list = fd.freeText(), fd.isList()
@@ -207,6 +216,9 @@ func (f *LogFormat) build(toks []formatToken) error {
 			}
 		}
 		fd.role = roleOf(fd.v)
+		if fd.role == roleTime {
+			fd.layout, fd.start = timeLayout(f.source, fd.v)
+		}
 		switch {
 		case fd.last:
 			fd.step = stepSuffix
@@ -248,6 +260,7 @@ func (f *LogFormat) build(toks []formatToken) error {
 			}
 		}
 	}
+	f.compileOps()
 	return nil
 }
 

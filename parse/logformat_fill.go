@@ -32,6 +32,9 @@ const (
 	numRoles
 )
 
+// The roles are bits of lineSpans.has.
+var _ = [32 - numRoles]struct{}{}
+
 func roleOf(v formatVar) role {
 	switch v {
 	case varClientAddr:
@@ -88,8 +91,9 @@ type span struct{ s, e int32 }
 type lineSpans struct {
 	at        [numRoles]span
 	has       uint32
-	timeField uint8 // 1 + index of the field of roleTime
-	durField  uint8 // 1 + index of the field of roleDuration
+	timeField uint8  // 1 + index of the field of roleTime
+	durField  uint8  // 1 + index of the field of roleDuration
+	status    uint16 // the value of roleStatus when matchLinear read it (100-999), else 0
 }
 
 func (sp *lineSpans) set(line []byte, f *LogFormat, i, s, e int) {
@@ -131,69 +135,101 @@ func (sp *lineSpans) get(line []byte, r role) []byte {
 // status and a request target (a request line, a URI or a path) is a
 // finished request; other lines fit the format but carry no record.
 func (f *LogFormat) commit(line []byte, sp *lineSpans, r *Record, a *AccessFields) error {
-	status, statusOK := -1, false
-	if v := sp.get(line, roleStatus); v != nil {
-		status, statusOK = atoi(v)
-	} else if v := sp.get(line, roleStatusOrig); v != nil {
-		status, statusOK = atoi(v)
+	has := sp.has
+	status, statusOK := int(sp.status), sp.status != 0
+	if !statusOK {
+		if v := sp.get(line, roleStatus); v != nil {
+			status, statusOK = atoi(v)
+		} else if v := sp.get(line, roleStatusOrig); v != nil {
+			status, statusOK = atoi(v)
+		}
 	}
-	method, uri := sp.get(line, roleMethod), sp.get(line, roleURI)
-	if req := sp.get(line, roleRequest); req != nil {
-		m, u, ok := splitRequestLine(req)
-		if !ok {
+	var method, uri []byte
+	if has&(1<<roleRequest) != 0 {
+		var ok bool
+		if method, uri, ok = splitRequestLine(line[sp.at[roleRequest].s:sp.at[roleRequest].e]); !ok {
 			return BadRequestLine
 		}
-		if method == nil {
-			method = m
-		}
-		if uri == nil {
-			uri = u
-		}
 	}
-	if uri == nil {
-		uri = sp.get(line, rolePath)
-	}
-	if isMissing(method) {
-		method = nil
+	if has&(1<<roleMethod|1<<roleURI|1<<rolePath) != 0 {
+		// $request_method and $request_uri win over what $request says.
+		if v := sp.get(line, roleMethod); v != nil {
+			method = v
+		}
+		if v := sp.get(line, roleURI); v != nil {
+			uri = v
+		} else if v := sp.get(line, rolePath); uri == nil && v != nil {
+			uri = v
+		}
+		if isMissing(method) {
+			method = nil
+		}
 	}
 	if !statusOK || isMissing(uri) {
-		if a != nil {
-			a.Server = f.server
-		}
 		return nil // fits the format, but names no finished request
-	}
-	if sp.durField == 0 && f.durField > 0 && sp.has&(1<<roleDuration) != 0 && !isMissing(sp.get(line, roleDuration)) {
-		sp.durField = f.durField
-	}
-	if sp.timeField == 0 && sp.has&(1<<roleTime) != 0 {
-		sp.timeField = f.timeField
 	}
 	if status < 100 || status > 999 {
 		return BadStatus
 	}
 	var durUS int64
-	if sp.durField > 0 {
-		fd := &f.fields[sp.durField-1]
-		var ok bool
-		if durUS, ok = decimalToMicros(sp.get(line, roleDuration), fd.unitUS); !ok {
-			return BadDuration
+	if has&(1<<roleDuration) != 0 {
+		if sp.durField == 0 && f.durField > 0 && !isMissing(sp.get(line, roleDuration)) {
+			sp.durField = f.durField
+		}
+		if sp.durField > 0 {
+			var ok bool
+			if durUS, ok = decimalToMicros(sp.get(line, roleDuration), f.fields[sp.durField-1].unitUS); !ok {
+				return BadDuration
+			}
 		}
 	}
-	if a != nil {
-		if err := f.commitAccess(line, sp, status, a); err != nil {
-			return err
-		}
+	if sp.timeField == 0 && has&(1<<roleTime) != 0 {
+		sp.timeField = f.timeField
 	}
-	r.Kind, r.Source, r.Status, r.Method, r.URI = KindRequest, f.server.source(), status, method, uri
+	if a != nil && sp.has&(1<<roleUpStatus|1<<roleUpTime|1<<roleUpConnect|1<<roleUpHeader) != 0 && !readUpstream(line, sp, a) {
+		return BadDuration
+	}
+	r.Kind, r.Source, r.Status, r.Method, r.URI = KindRequest, f.source, status, method, uri
 	if sp.durField > 0 {
 		r.DurationUS, r.HasDuration = durUS, true
 	}
 	if sp.timeField > 0 {
-		r.TimeText, r.TimeLayout = f.timeOf(line, sp)
+		// commitTime, written out: it is on every line's path.
+		fd := &f.fields[sp.timeField-1]
+		v := line[sp.at[roleTime].s:sp.at[roleTime].e]
+		if fd.layout == TimeCLF && len(v) > 2 && v[0] == '[' && v[len(v)-1] == ']' {
+			v = v[1 : len(v)-1] // gunicorn %(t)s and Apache %t bring their brackets
+		}
+		switch {
+		case isMissing(v):
+		case fd.start:
+			r.StartText, r.StartLayout = v, fd.layout
+		default:
+			r.TimeText, r.TimeLayout = v, fd.layout
+		}
 	}
-	const rare = 1<<roleBody | 1<<roleOperation | 1<<rolePID | 1<<roleWorker
+	if sp.has&(1<<roleAddr) != 0 {
+		r.ClientAddr = line[sp.at[roleAddr].s:sp.at[roleAddr].e]
+	}
+	if sp.has&(1<<roleAgent) != 0 {
+		r.UserAgent = line[sp.at[roleAgent].s:sp.at[roleAgent].e]
+	}
+	const rare = 1<<roleBody | 1<<roleOperation | 1<<rolePID | 1<<roleWorker |
+		1<<roleRequestID | 1<<roleConn | 1<<roleEnd | 1<<roleStart
 	if sp.has&rare == 0 {
 		return nil
+	}
+	if v := sp.get(line, roleRequestID); !isMissing(v) {
+		r.RequestID = v
+	}
+	if v := sp.get(line, roleConn); len(v) == 1 && v[0] == 'X' {
+		r.Outcome = OutcomeClientAbort // Apache %X: aborted before the response completed
+	}
+	if v := sp.get(line, roleEnd); v != nil && r.TimeText == nil && !isMissing(v) {
+		r.TimeText, r.TimeLayout = v, TimeEpoch // nginx $msec: when the line was logged
+	}
+	if v := sp.get(line, roleStart); v != nil && r.StartText == nil && !isMissing(v) {
+		r.StartText, r.StartLayout = v, LayoutOf(v) // Apache %{format}t
 	}
 	if b := sp.get(line, roleBody); !isMissing(b) {
 		r.Body = b
@@ -212,46 +248,26 @@ func (f *LogFormat) commit(line []byte, sp *lineSpans, r *Record, a *AccessField
 	return nil
 }
 
-// commitAccess fills the fields of a the line carries.
-func (f *LogFormat) commitAccess(line []byte, sp *lineSpans, status int, a *AccessFields) error {
-	a.Server, a.Outcome = f.server, ProxyOutcome(f.server, status)
-	a.ClientAddr, a.UserAgent = sp.get(line, roleAddr), sp.get(line, roleAgent)
-	if v := sp.get(line, roleRequestID); !isMissing(v) {
-		a.RequestID = v
-	}
-	if sp.has&(1<<roleEnd|1<<roleStart) != 0 {
-		a.EndTime, a.StartTime = sp.get(line, roleEnd), sp.get(line, roleStart)
-	}
-	if v := sp.get(line, roleConn); len(v) == 1 && v[0] == 'X' {
-		a.Outcome = OutcomeClientAbort // Apache %X: aborted before the response completed
-	}
-	if a.StartTime == nil && sp.timeField > 0 {
-		// uWSGI's ltime, time and ctime and Apache's %t are when the request started.
-		if v := f.fields[sp.timeField-1].v; f.server == ServerUWSGI || f.server == ServerApache || v == varTimeEpoch || v == varTimeCtime {
-			a.StartTime, _ = f.timeOf(line, sp)
-		}
-	}
-	if sp.has&(1<<roleUpStatus|1<<roleUpTime|1<<roleUpConnect|1<<roleUpHeader) != 0 && !readUpstream(line, sp, a) {
-		return BadDuration
-	}
-	return nil
-}
+// The line's time (see commit): uWSGI's ltime, time and ctime and Apache's
+// %t are when the request started (uWSGI core/logging.c reads
+// wsgi_req->start_of_request; mod_log_config request_time), nginx's
+// $time_local and $time_iso8601 and gunicorn's %(t)s when the line was
+// written (gunicorn glogging.py Logger.now() at access-log time).
 
-// timeOf returns the logged time and its layout.
-func (f *LogFormat) timeOf(line []byte, sp *lineSpans) ([]byte, TimeLayout) {
-	v := sp.get(line, roleTime)
-	switch f.fields[sp.timeField-1].v {
+// timeLayout is how a time variable of a format of source src is written,
+// and whether it is the request's start.
+func timeLayout(src Source, v formatVar) (l TimeLayout, start bool) {
+	switch v {
 	case varTimeCLF:
-		if len(v) > 2 && v[0] == '[' && v[len(v)-1] == ']' {
-			v = v[1 : len(v)-1] // gunicorn %(t)s and Apache %t bring their brackets
-		}
-		return v, TimeCLF
+		l = TimeCLF
 	case varTimeISO:
-		return v, TimeRFC3339
+		l = TimeRFC3339
 	case varTimeCtime:
-		return v, TimeCtime
+		l = TimeCtime
+	default:
+		l = TimeEpoch
 	}
-	return v, TimeEpoch
+	return l, src == SourceUWSGI || src == SourceApache || v == varTimeEpoch || v == varTimeCtime
 }
 
 func readUpstream(line []byte, sp *lineSpans, a *AccessFields) bool {

@@ -64,8 +64,8 @@ func FuzzLogFormatParse(f *testing.F) {
 			}
 			if ok && err == nil {
 				checkAccess(t, line, &r, &a)
-				if r.Kind == KindRequest && a.Server != lf.Server() {
-					t.Fatalf("%q: server %v", line, a.Server)
+				if r.Kind == KindRequest && r.Source != lf.Source() {
+					t.Fatalf("%q: source %v", line, r.Source)
 				}
 			}
 		}

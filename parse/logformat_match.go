@@ -19,11 +19,12 @@ import "bytes"
 // of its literal (uWSGI and escape=none write quotes raw), a bounded number
 // of times.
 func (f *LogFormat) Parse(line []byte, r *Record, a *AccessFields) (ok bool, err error) {
-	if len(line) < len(f.prefix) || string(line[:len(f.prefix)]) != string(f.prefix) || len(line) > 1<<30 {
+	if len(f.prefix) > 0 && (len(line) < len(f.prefix) || string(line[:len(f.prefix)]) != string(f.prefix)) || len(line) > 1<<30 {
 		return false, nil // (spans are int32)
 	}
 	var sp lineSpans
 	if !f.matchLinear(line, &sp) {
+		sp = lineSpans{} // what the linear match noted before it failed does not count
 		if ok, err = f.matchBacktracking(line, &sp); !ok || err != nil {
 			return ok, err
 		}
@@ -60,84 +61,6 @@ func (f *LogFormat) matchBacktracking(line []byte, sp *lineSpans) (ok bool, err 
 		pos = int(ends[i]) + len(f.fields[i].after)
 	}
 	return true, BadShape
-}
-
-// matchLinear reads the fields taking the first fitting occurrence of each
-// literal: right for every line whose values do not contain their closing
-// literal, which escaping guarantees for most servers.
-func (f *LogFormat) matchLinear(line []byte, sp *lineSpans) bool {
-	pos := len(f.prefix)
-	for i := range f.fields {
-		fd := &f.fields[i]
-		var idx int
-		switch fd.step {
-		case stepNumber:
-			// A number ends where its digits do; its literal must follow.
-			j := pos
-			for j < len(line) && (line[j] >= '0' && line[j] <= '9' || line[j] == '.' && fd.number == numberDecimal) {
-				j++
-			}
-			if j == pos && j < len(line) && line[j] == '-' {
-				j++
-			}
-			if !hasLiteralAt(line, j, fd.after) {
-				return false
-			}
-			if fd.v == varStatus && j-pos != 3 {
-				return false
-			}
-			idx = j
-		case stepSuffix:
-			if len(line)-pos < len(fd.after) || !hasLiteralAt(line, len(line)-len(fd.after), fd.after) {
-				return false
-			}
-			idx = len(line) - len(fd.after)
-		case stepByte:
-			if pos < len(line) && line[pos] == '-' && hasLiteralAt(line, pos+1, fd.after) && fd.after[0] != '-' {
-				idx = pos + 1 // "-", the value of most missing fields
-				break
-			}
-			if idx = bytes.IndexByte(line[pos:], fd.after[0]); idx < 0 {
-				return false
-			}
-			idx += pos
-		case stepLiteral:
-			if fd.width > 0 && hasLiteralAt(line, pos+int(fd.width), fd.after) {
-				idx = pos + int(fd.width)
-				break
-			}
-			if pos < len(line) && line[pos] == '-' && hasLiteralAt(line, pos+1, fd.after) && fd.after[0] != '-' {
-				idx = pos + 1
-				break
-			}
-			if idx = bytes.IndexByte(line[pos:], fd.after[0]); idx < 0 {
-				return false
-			}
-			if idx += pos; !hasLiteralAt(line, idx, fd.after) {
-				j := indexLiteral(line[idx+1:], fd.after)
-				if j < 0 {
-					return false
-				}
-				idx += 1 + j
-			}
-		default:
-			if idx = f.findEnd(line, pos, pos, i); idx < 0 {
-				return false
-			}
-		}
-		if fd.check && !fd.valid(line[pos:idx]) {
-			return false
-		}
-		switch {
-		case fd.special:
-			sp.set(line, f, i, pos, idx)
-		case fd.role != roleNone:
-			sp.at[fd.role] = span{int32(pos), int32(idx)}
-			sp.has |= 1 << fd.role
-		}
-		pos = idx + len(fd.after)
-	}
-	return true
 }
 
 // hasLiteralAt says whether line holds lit at i.

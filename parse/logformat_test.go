@@ -95,7 +95,7 @@ func TestLogFormatAgainstClient(t *testing.T) {
 				// not the order the client sent them: find the request.
 				j := matchRow(rows, used, r, a, withID)
 				if j < 0 {
-					t.Errorf("%s %s (id %q): no such request in client.tsv", r.Method, r.URI, a.RequestID)
+					t.Errorf("%s %s (id %q): no such request in client.tsv", r.Method, r.URI, r.RequestID)
 					continue
 				}
 				row := rows[j]
@@ -131,7 +131,7 @@ func matchRow(rows []clientRow, used []bool, r *Record, a *AccessFields, withID 
 		if used[j] || row.method != string(r.Method) || !sameURI(r.URI, row.uri, "") {
 			continue
 		}
-		if withID && row.rid != "-" && row.rid != string(a.RequestID) {
+		if withID && row.rid != "-" && row.rid != string(r.RequestID) {
 			continue
 		}
 		used[j] = true
@@ -208,7 +208,7 @@ func TestLogFormatCapturedLines(t *testing.T) {
 			spec := byFile[c.file]
 			f := mustCompile(t, spec.server, spec.format)
 			var line []byte
-			for _, l := range captureLines(t, c.file) {
+			for _, l := range committedLines(t, c.file) {
 				if bytes.Contains(l, []byte(c.match)) {
 					line = l
 					break
@@ -223,7 +223,7 @@ func TestLogFormatCapturedLines(t *testing.T) {
 				t.Fatalf("%q: ok=%v err=%v", line, ok, err)
 			}
 			got := want{string(r.Method), string(r.URI), r.Status, r.DurationUS, a.UpstreamStatus, a.UpstreamStatusLast,
-				a.UpstreamAttempts, a.UpstreamTimeUS, a.UpstreamTotalUS, a.Outcome, string(r.Operation), string(a.UserAgent), r.PID, a.Worker}
+				a.UpstreamAttempts, a.UpstreamTimeUS, a.UpstreamTotalUS, r.RequestOutcome(), string(r.Operation), string(r.UserAgent), r.PID, a.Worker}
 			if got != c.want {
 				t.Errorf("%q\n got %+v\nwant %+v", line, got, c.want)
 			}

@@ -1,6 +1,8 @@
-// Package parse turns single log lines written by uWSGI, nginx, gunicorn and
-// web apps into typed records, and assembles multi-line facts (a uWSGI
-// harakiri block, a gunicorn worker timeout) with a small state machine per
+// Package parse turns single log lines written by uWSGI, nginx, gunicorn,
+// Apache, Traefik, AWS load balancers and web apps — in their default
+// formats or in a user's own (CompileLogFormat) — into typed records, and
+// assembles multi-line facts (a uWSGI harakiri block, a gunicorn worker
+// timeout, an Apache mod_proxy error pair) with a small state machine per
 // log stream.
 package parse
 
@@ -58,13 +60,16 @@ const (
 	SourceNginx
 	SourceGunicorn
 	SourceApp
+	SourceTraefik // Traefik v2/v3 access log, CLF or JSON
+	SourceApache  // Apache httpd access and error logs
+	SourceALB     // AWS Application Load Balancer access log
 	NumSources
 )
 
 // FirstSource is the first real source: loops over sources run from it to NumSources.
 const FirstSource = SourceUWSGI
 
-var sourceNames = [NumSources]string{"unknown", "uwsgi", "nginx", "gunicorn", "app"}
+var sourceNames = [NumSources]string{"unknown", "uwsgi", "nginx", "gunicorn", "app", "traefik", "apache", "alb"}
 
 func (s Source) String() string {
 	if s < NumSources {
@@ -86,10 +91,28 @@ const (
 	TimeoutNginxUpstream
 	// TimeoutGunicornWorker is a gunicorn "[CRITICAL] WORKER TIMEOUT (pid:N)".
 	TimeoutGunicornWorker
+	// TimeoutTraefik504 is a Traefik access-log line with status 504 (its
+	// proxy answers a net timeout of the backend with 504).
+	TimeoutTraefik504
+	// TimeoutApache504 is an Apache access-log line with status 504
+	// (mod_proxy_fcgi and mod_proxy_ajp backend timeouts).
+	TimeoutApache504
+	// TimeoutApacheProxy is an Apache mod_proxy backend timeout read from the
+	// error log (AH01102 after "(70007)The timeout specified has expired",
+	// then AH00898 naming the path): mod_proxy_http answers it with 502.
+	TimeoutApacheProxy
+	// TimeoutALB504 is an ALB access-log entry whose 504 the load balancer
+	// answered itself: the target did not answer in time.
+	TimeoutALB504
+	// TimeoutApp504 is a 504 logged by an application server or an app
+	// (uWSGI, gunicorn, a JSON request log): the app answered "gateway
+	// timeout" itself, or a proxy's line was taken for the app's.
+	TimeoutApp504
 	NumTimeouts
 )
 
-var timeoutNames = [NumTimeouts]string{"", "uwsgi_harakiri", "nginx_504", "nginx_upstream_timeout", "gunicorn_worker_timeout"}
+var timeoutNames = [NumTimeouts]string{"", "uwsgi_harakiri", "nginx_504", "nginx_upstream_timeout", "gunicorn_worker_timeout",
+	"traefik_504", "apache_504", "apache_proxy_timeout", "alb_504", "app_504"}
 
 func (t Timeout) String() string {
 	if t < NumTimeouts {
@@ -106,20 +129,17 @@ type Record struct {
 	Source  Source
 	Timeout Timeout
 	Failure NginxErrorEvent // which upstream failure, for KindUpstreamFailure
+	// Outcome is what the server that wrote an access line says became of
+	// the request when the status alone does not tell (an ALB entry whose
+	// status the target sent, Apache's %X); OutcomeUnknown leaves it to the
+	// status: see RequestOutcome.
+	Outcome AccessOutcome
 
 	Method    []byte
 	URI       []byte // as logged: may carry the query string
 	Route     []byte // route template, when the line itself names one (app logs)
 	Operation []byte // GraphQL operation name, when the line carries it outside the URI
 	Body      []byte // logged request body (JSON-escaped in nginx JSON logs), may hold a GraphQL operationName
-
-	// ClientAddr and UserAgent say who sent the request, as an access line
-	// logged them (nginx $remote_addr and "$http_user_agent", still
-	// escaped): together they tell one client's retries from another's.
-	// Read the user agent with Agent: ParseCombined leaves it to be found
-	// when it is asked for, which few lines need.
-	ClientAddr, UserAgent []byte
-	agentIn               []byte // where Agent finds a combined-format line's user agent
 
 	Status int
 	// DurationUS is the request duration in microseconds; HasDuration says whether the line had one.
@@ -149,6 +169,14 @@ type Record struct {
 	// EventMS is the time of the log event the line came in (a CloudWatch
 	// Logs event timestamp, milliseconds since the epoch), 0 when unknown.
 	EventMS int64
+
+	// What identifies one request across the logs of the servers it went
+	// through, where the line carries it: a request id (nginx $request_id,
+	// an X-Request-Id header, Traefik's, the ALB trace id), the client
+	// address as logged (an address, address:port, or a whole
+	// X-Forwarded-For list), and the user agent as logged (still escaped).
+	// Last: the fields above are those every line's path reads.
+	RequestID, ClientAddr, UserAgent []byte
 }
 
 // StuckAt is where a stack dump found a request's code.
@@ -158,15 +186,6 @@ type StuckAt struct {
 	// frame of all ("socket.py:readinto"), Wchan the kernel function the
 	// uWSGI worker slept in (harakiri-verbose), "" when not logged.
 	Frame, WaitingIn, Wchan []byte
-}
-
-// Agent returns the request's user agent, finding it in a
-// combined-format line the first time it is asked for.
-func (r *Record) Agent() []byte {
-	if r.UserAgent == nil && r.agentIn != nil {
-		r.UserAgent, r.agentIn = userAgent(r.agentIn), nil
-	}
-	return r.UserAgent
 }
 
 // Reset clears r for reuse without freeing anything.

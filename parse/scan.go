@@ -71,12 +71,19 @@ func decimalToMicros(b []byte, microsPerUnit int64) (int64, bool) {
 // such as the TLS handshake bytes nginx logs for a client speaking HTTPS to an
 // HTTP port.
 func splitRequestLine(req []byte) (method, uri []byte, ok bool) {
-	sp := bytes.IndexByte(req, ' ')
-	if sp <= 0 || !isMethod(req[:sp]) {
+	// Methods are short: a loop beats bytes.IndexByte's call.
+	sp := 0
+	for sp < len(req) && sp <= 16 && req[sp] != ' ' {
+		sp++
+	}
+	if sp == 0 || sp > 16 || sp == len(req) || !isMethod(req[:sp]) {
 		return nil, nil, false
 	}
 	method, rest := req[:sp], req[sp+1:]
-	if last := bytes.LastIndexByte(rest, ' '); last >= 0 && bytes.HasPrefix(rest[last+1:], []byte("HTTP/")) {
+	// " HTTP/1.1", " HTTP/2.0": look at the end first.
+	if n := len(rest); n >= 9 && rest[n-9] == ' ' && string(rest[n-8:n-3]) == "HTTP/" {
+		rest = rest[:n-9]
+	} else if last := bytes.LastIndexByte(rest, ' '); last >= 0 && bytes.HasPrefix(rest[last+1:], []byte("HTTP/")) {
 		rest = rest[:last]
 	}
 	if len(rest) == 0 {

@@ -1,7 +1,5 @@
 package parse
 
-import "strings"
-
 // Outcome is what became of one line.
 type Outcome uint8
 
@@ -26,11 +24,16 @@ const (
 	ParserNginxError
 	ParserGunicorn
 	ParserJSON
-	ParserDump // lines of Python stack dumps: tracebacker, faulthandler, dogslow
+	ParserDump         // lines of Python stack dumps: tracebacker, faulthandler, dogslow
+	ParserTraefik      // Traefik's access log, CLF or JSON
+	ParserApacheAccess // Apache httpd's access log (--access-source apache, an apache: log format)
+	ParserApacheError  // Apache httpd's error log
+	ParserALB          // AWS Application Load Balancer access log entries
 	NumParsers
 )
 
-var parserNames = [NumParsers]string{"none", "uwsgi", "nginx_access", "nginx_error", "gunicorn", "json", "dump"}
+var parserNames = [NumParsers]string{"none", "uwsgi", "nginx_access", "nginx_error", "gunicorn", "json", "dump",
+	"traefik", "apache_access", "apache_error", "alb"}
 
 func (p Parser) String() string { return parserNames[p] }
 
@@ -38,9 +41,12 @@ func (p Parser) String() string { return parserNames[p] }
 type Config struct {
 	// JSONFields names the members of structured request logs; nil means DefaultJSONFields.
 	JSONFields *JSONFields
-	// AccessSource is the server that wrote combined-format access lines, which
-	// nginx and gunicorn write alike. SourceUnknown means: gunicorn when the
-	// stream's name contains "gunicorn", nginx otherwise.
+	// AccessSource is the server that wrote combined-format access lines,
+	// which nginx, gunicorn and Apache write alike: SourceNginx,
+	// SourceGunicorn or SourceApache (read with ParseApacheAccess).
+	// SourceUnknown means: the line's shape decides (ParseCombined), nginx
+	// when it does not tell. A stream's name never decides: whoever wrote a
+	// line, its 504, 502 and 499 count.
 	AccessSource Source
 	// AccessIntUnitUS is the unit of an integer duration after a
 	// combined-format line, in microseconds: 1 (gunicorn %(D)s, the default)
@@ -49,6 +55,9 @@ type Config struct {
 	// Frames says which frames of a stack dump are the application's and
 	// how a stuck frame is written.
 	Frames FrameConfig
+	// LogFormats are the user's own access-log formats (CompileLogFormat),
+	// tried in order before any other parser.
+	LogFormats []*LogFormat
 }
 
 // Stream reads the lines of one log stream (a file, or a CloudWatch Logs log
@@ -59,8 +68,8 @@ type Config struct {
 // A Stream is not safe for concurrent use.
 type Stream struct {
 	fields       *JSONFields
-	accessSource Source
-	accessParser Parser // the parser combined-format lines are counted under: that of accessSource
+	accessSource Source // as configured; SourceUnknown: by the line's shape
+	formats      []*LogFormat
 	intUnitUS    int64
 	eventMS      int64 // of the line being read
 	clock        timeCache
@@ -69,6 +78,8 @@ type Stream struct {
 	aux     Record // for records emitted while rec is being filled
 	uev     UWSGIEvent
 	gev     GunicornEvent
+	acc     AccessFields // details of access lines, which the pipeline does not count
+	apache  ApacheProxyErrors
 	scratch []byte
 
 	frames FrameConfig
@@ -80,9 +91,11 @@ type Stream struct {
 }
 
 // NewStream returns a Stream for the log stream called name (a file path or
-// "logGroup/logStream"); the name only serves as a hint of the access-log source.
+// "logGroup/logStream"). The name decides nothing: what a line is, and who
+// wrote it, is read from the line itself (and cfg).
 func NewStream(cfg Config, name string) *Stream {
-	s := &Stream{fields: cfg.JSONFields, accessSource: cfg.AccessSource, intUnitUS: cfg.AccessIntUnitUS}
+	_ = name
+	s := &Stream{fields: cfg.JSONFields, accessSource: cfg.AccessSource, formats: cfg.LogFormats, intUnitUS: cfg.AccessIntUnitUS}
 	s.gs.starts = map[int]*requestStart{}
 	if s.intUnitUS <= 0 {
 		s.intUnitUS = 1
@@ -90,18 +103,8 @@ func NewStream(cfg Config, name string) *Stream {
 	if s.fields == nil {
 		s.fields = DefaultJSONFields()
 	}
-	if s.accessSource == SourceUnknown {
-		s.accessSource = SourceNginx
-		if strings.Contains(strings.ToLower(name), "gunicorn") {
-			s.accessSource = SourceGunicorn
-		}
-	}
 	s.frames = cfg.Frames
 	s.dumps.cfg = &s.frames
-	s.accessParser = ParserNginxAccess
-	if s.accessSource == SourceGunicorn {
-		s.accessParser = ParserGunicorn
-	}
 	return s
 }
 
@@ -130,6 +133,11 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 	r := &s.rec
 	r.Reset()
 	r.EventMS = eventMS
+	if len(s.formats) > 0 {
+		if p, ok, err := s.userFormat(line); ok {
+			return s.finish(p, err, emit)
+		}
+	}
 	switch line[0] {
 	case '[':
 		if ok, err := ParseUWSGIRequest(line, r); ok {
@@ -142,7 +150,19 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 			s.gunicorn(emit)
 			return ParserGunicorn, Matched, NotMalformed
 		}
+		// "[Tue Dec 01 07:23:54.728669 2026] [proxy:error] ...": a weekday
+		if len(line) > 1 && line[1] >= 'A' && line[1] <= 'Z' {
+			if ok, err := s.apache.Line(line, r, s.details()); ok {
+				return s.finish(ParserApacheError, err, emit)
+			}
+		}
 	case '{':
+		// logrus writes Traefik's fields sorted, upper-case names first.
+		if len(line) > 2 && line[2] >= 'A' && line[2] <= 'Z' {
+			if ok, err := ParseTraefikJSON(line, r, s.details(), &s.scratch); ok {
+				return s.finish(ParserTraefik, err, emit)
+			}
+		}
 		if ok, err := ParseJSON(line, s.fields, r, &s.scratch); ok {
 			return s.finish(ParserJSON, err, emit)
 		}
@@ -151,9 +171,8 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 		if ok, err := ParseNginxError(line, r); ok {
 			return s.finish(ParserNginxError, err, emit)
 		}
-		if ok, err := ParseCombined(line, s.intUnitUS, r); ok {
-			r.Source = s.accessSource
-			return s.finish(s.accessParser, err, emit)
+		if p, ok, err := s.access(line); ok {
+			return s.finish(p, err, emit)
 		}
 	}
 	if ok, err := ParseUWSGIEvent(line, &s.uev); ok {

@@ -21,8 +21,8 @@ import (
 // duration is truncated to whole milliseconds; the path keeps its query
 // string. A line with status "-" or 0 (Traefik never wrote a response
 // status, e.g. a client that went away from a stream) is read (ok) without
-// a record. ok is false when the line does not end like this format; the
-// record and a alias line.
+// a record. The line's time is when the request started. ok is false when
+// the line does not end like this format; the record and a alias line.
 func ParseTraefikCLF(line []byte, r *Record, a *AccessFields) (ok bool, err error) {
 	// The end is the most distinctive part: `" <digits>ms`.
 	if len(line) < 40 || !bytes.HasSuffix(line, []byte("ms")) {
@@ -77,16 +77,15 @@ func ParseTraefikCLF(line []byte, r *Record, a *AccessFields) (ok bool, err erro
 	if okSt && status != 0 && (status < 100 || status > 999) {
 		return true, BadStatus
 	}
-	a.Server, a.ClientAddr, a.Router, a.Service = ServerTraefik, client, router, svc
-	a.StartTime = line[end-26 : end]
-	a.UserAgent = lastQuoted(agentAndRef)
-	r.TimeText, r.TimeLayout = a.StartTime, TimeCLF
+	a.Router, a.Service = router, svc
+	// The time is the request's start (Traefik's StartLocal).
+	r.Source, r.ClientAddr, r.UserAgent = SourceTraefik, client, lastQuoted(agentAndRef)
+	r.StartText, r.StartLayout = line[end-26:end], TimeCLF
 	r.DurationUS, r.HasDuration = int64(ms)*1000, true
 	if !okSt || status == 0 {
 		return true, nil
 	}
-	r.Kind, r.Source, r.Status, r.Method, r.URI = KindRequest, SourceNginx, status, method, uri
-	a.Outcome = ProxyOutcome(ServerTraefik, status)
+	r.Kind, r.Status, r.Method, r.URI = KindRequest, status, method, uri
 	return true, nil
 }
 
@@ -163,7 +162,8 @@ func ParseTraefikJSON(line []byte, r *Record, a *AccessFields, scratch *[]byte) 
 		status, origin              int
 		durNS, originNS             int64
 		hasStatus, hasDur, hasOrDur bool
-		startUTC                    []byte
+		startUTC, logTime           []byte
+		client, agent, rid          []byte
 	)
 	for {
 		more, err := o.Next(&m)
@@ -205,14 +205,16 @@ func ParseTraefikJSON(line []byte, r *Record, a *AccessFields, scratch *[]byte) 
 				f.Service = v
 			}
 		case "ClientHost":
-			f.ClientAddr = v
+			client = v
 		case "StartUTC":
 			startUTC = v
+		case "time":
+			logTime = v
 		case "request_User-Agent":
-			f.UserAgent = v
+			agent = v
 		case "request_X-Request-Id", "TraceId", "trace_id":
-			if f.RequestID == nil {
-				f.RequestID = v
+			if rid == nil {
+				rid = v
 			}
 		}
 	}
@@ -223,27 +225,29 @@ func ParseTraefikJSON(line []byte, r *Record, a *AccessFields, scratch *[]byte) 
 	if method != nil && !isMethod(method) {
 		return true, BadRequestLine
 	}
-	f.Server, f.StartTime = ServerTraefik, startUTC
+	if hasStatus && status != 0 && (status < 100 || status > 999) {
+		return true, BadStatus
+	}
 	if origin > 0 {
 		f.UpstreamStatus, f.UpstreamStatusLast, f.UpstreamAttempts = origin, origin, 1
 	}
 	if hasOrDur && originNS > 0 {
 		f.UpstreamTimeUS, f.UpstreamTotalUS, f.HasUpstreamTime = originNS/1000, originNS/1000, true
 	}
+	*a = f
+	r.Source, r.ClientAddr, r.UserAgent, r.RequestID = SourceTraefik, client, agent, rid
 	if startUTC != nil {
-		r.TimeText, r.TimeLayout = startUTC, TimeRFC3339
+		r.StartText, r.StartLayout = startUTC, TimeRFC3339
+	}
+	if logTime != nil {
+		r.TimeText, r.TimeLayout = logTime, TimeRFC3339
 	}
 	if hasDur && durNS >= 0 {
 		r.DurationUS, r.HasDuration = durNS/1000, true
 	}
-	*a = f
 	if !hasStatus || status == 0 {
 		return true, nil
 	}
-	if status < 100 || status > 999 {
-		return true, BadStatus
-	}
-	r.Kind, r.Source, r.Status, r.Method, r.URI = KindRequest, SourceNginx, status, method, path
-	a.Outcome = ProxyOutcome(ServerTraefik, status)
+	r.Kind, r.Status, r.Method, r.URI = KindRequest, status, method, path
 	return true, nil
 }

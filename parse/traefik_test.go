@@ -21,8 +21,8 @@ type proxyWant struct {
 
 func proxyGot(r *Record, a *AccessFields) proxyWant {
 	return proxyWant{r.Kind, string(r.Method), string(r.URI), r.Status, r.DurationUS, r.HasDuration,
-		a.UpstreamStatus, a.UpstreamTimeUS, a.Outcome, string(a.ClientAddr), string(a.Router), string(a.Service),
-		string(a.UserAgent), string(a.RequestID), string(a.ErrorReason)}
+		a.UpstreamStatus, a.UpstreamTimeUS, r.RequestOutcome(), string(r.ClientAddr), string(a.Router), string(a.Service),
+		string(r.UserAgent), string(r.RequestID), string(a.ErrorReason)}
 }
 
 // The Traefik lines are hand-written in the layout of Traefik's own

@@ -26,11 +26,15 @@ func TestStreamNames(t *testing.T) {
 	if a != b || a == c || a.name != "/ecs/web/uwsgi/1" || a.Group() != "/ecs/web" || c.Group() != "" {
 		t.Errorf("streams %+v %+v %+v", a, b, c)
 	}
-	// The name is the access-source hint: a gunicorn stream's combined lines are gunicorn's.
+	// The name decides nothing: "gunicorn" is the usual name of the nginx in
+	// front of gunicorn. This plain combined line (no sign of gunicorn) is
+	// nginx's, and its 504 a timeout.
 	g := p.Stream([]byte("/ecs/web"), []byte("gunicorn/1"))
-	p.Line(g, []byte(`127.0.0.1 - - [22/Nov/2026:23:31:06 +0000] "GET /healthz HTTP/1.1" 200 16 "-" "curl/7.88.1"`), 0)
-	if rows := p.Aggregates().Rows(); len(rows) != 1 || rows[0].RequestsOf(parse.SourceGunicorn) != 1 || p.Aggregates().Lines.By[parse.ParserGunicorn][parse.Matched] != 1 {
-		t.Errorf("gunicorn access line counted as %+v, lines %+v", rows, p.Aggregates().Lines.By)
+	p.Line(g, []byte(`127.0.0.1 - - [22/Nov/2026:23:31:06 +0000] "GET /healthz HTTP/1.1" 504 16 "-" "curl/7.88.1"`), 0)
+	rows := p.Aggregates().Rows()
+	if len(rows) != 1 || rows[0].RequestsOf(parse.SourceNginx) != 1 || rows[0].Timeouts[parse.TimeoutNginx504] != 1 ||
+		p.Aggregates().Lines.By[parse.ParserNginxAccess][parse.Matched] != 1 {
+		t.Errorf("combined line in stream gunicorn/1 counted as %+v, lines %+v", rows, p.Aggregates().Lines.By)
 	}
 }
 

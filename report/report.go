@@ -122,8 +122,9 @@ func Build(a *metrics.Aggregates) Document {
 	for _, r := range a.Rows() {
 		row := Route{
 			Route: r.Route, Method: r.Method, GraphQLOperation: r.Operation,
-			Requests: map[string]int64{}, Timeouts: map[string]int64{}, FailuresBySource: map[string]int64{},
-			TimeoutsTotal: r.TimeoutTotal(), ClientAborts: r.ClientAborts, UpstreamFailures: r.FailureTotal(), Slow: r.SlowTotal(),
+			Requests: make(map[string]int64, parse.NumSources), Timeouts: make(map[string]int64, parse.NumTimeouts),
+			FailuresBySource: make(map[string]int64, metrics.NumFailures),
+			TimeoutsTotal:    r.TimeoutTotal(), ClientAborts: r.ClientAborts, UpstreamFailures: r.FailureTotal(), Slow: r.SlowTotal(),
 		}
 		for s := parse.FirstSource; s < parse.NumSources; s++ {
 			row.Requests[s.String()] = r.RequestsOf(s)
@@ -195,7 +196,9 @@ func WriteTable(w io.Writer, d Document, top int) error {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "TIMEOUTS\tharakiri\tnginx504\tupstream\tgunicorn\tREQUESTS\tSLOW\t499\tFAILED\tp50 ms\tp95 ms\tp99 ms\tmax ms\t  METHOD  ROUTE")
+	// 504: the access-log 504s of every source; upstream: the error logs'
+	// upstream timeouts (nginx, Apache's mod_proxy); aborted: 499 and 460.
+	fmt.Fprintln(tw, "TIMEOUTS\tharakiri\t504\tupstream\tgunicorn\tREQUESTS\tSLOW\taborted\tFAILED\tp50 ms\tp95 ms\tp99 ms\tmax ms\t  METHOD  ROUTE")
 	rows := d.Routes
 	if top > 0 && len(rows) > top {
 		rows = rows[:top]
@@ -215,7 +218,7 @@ func WriteTable(w io.Writer, d Document, top int) error {
 		}
 		l := r.LatencyMS
 		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t  %s %s\n",
-			r.TimeoutsTotal, r.Timeouts["uwsgi_harakiri"], r.Timeouts["nginx_504"], r.Timeouts["nginx_upstream_timeout"],
+			r.TimeoutsTotal, r.Timeouts["uwsgi_harakiri"], sumOf(r.Timeouts, access504...), sumOf(r.Timeouts, "nginx_upstream_timeout", "apache_proxy_timeout"),
 			r.Timeouts["gunicorn_worker_timeout"], req, r.Slow, r.ClientAborts, r.UpstreamFailures,
 			num(l.Count, l.P50), num(l.Count, l.P95), num(l.Count, l.P99), num(l.Count, l.Max), padRight(method, 7), name)
 	}
@@ -226,6 +229,17 @@ func WriteTable(w io.Writer, d Document, top int) error {
 		fmt.Fprintf(w, "... %d more rows (--top 0 shows all)\n", len(d.Routes)-len(rows))
 	}
 	return writeWhy(w, d, top)
+}
+
+// access504 names the timeouts of access-log 504s.
+var access504 = []string{"nginx_504", "traefik_504", "apache_504", "alb_504", "app_504"}
+
+func sumOf(m map[string]int64, keys ...string) int64 {
+	var n int64
+	for _, k := range keys {
+		n += m[k]
+	}
+	return n
 }
 
 func num(count int64, v float64) string {

@@ -39,7 +39,11 @@ type Setting struct {
 	// List: the flag may be repeated; in the environment the values are
 	// separated by commas.
 	List bool
-	set  func(c *Config, v string) error
+	// Lines: the flag may be repeated; in the environment each value
+	// starts a line with one of the prefixes (it may hold commas, spaces
+	// and further lines).
+	Lines []string
+	set   func(c *Config, v string) error
 }
 
 // Config is what the settings configure.
@@ -67,7 +71,11 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		}
 		v := strings.TrimSpace(getenv(s.Env))
 		var vals []string
-		if v != "" {
+		switch {
+		case v == "":
+		case s.Lines != nil:
+			vals = splitLines(v, s.Lines)
+		default:
 			vals = []string{v}
 		}
 		if err := s.apply(&c, vals, s.Env); err != nil {
@@ -118,9 +126,11 @@ func (s *Setting) apply(c *Config, given []string, name string) error {
 		}
 		vals = []string{s.Default}
 	}
-	if s.List {
+	switch {
+	case s.List:
 		vals = splitList(vals)
-	} else if len(vals) > 1 {
+	case s.Lines != nil:
+	case len(vals) > 1:
 		return fmt.Errorf("%s: given %d times", name, len(vals))
 	}
 	for _, v := range vals {
@@ -147,6 +157,28 @@ func (v *value) String() string {
 func (v *value) Set(x string) error {
 	v.given = append(v.given, x)
 	return nil
+}
+
+// splitLines splits v into values at the lines that start with one of
+// prefixes; the other lines continue the value before them.
+func splitLines(v string, prefixes []string) []string {
+	var out []string
+	for _, l := range strings.Split(v, "\n") {
+		starts := false
+		for _, p := range prefixes {
+			starts = starts || strings.HasPrefix(strings.TrimSpace(l), p)
+		}
+		switch {
+		case starts || len(out) == 0:
+			out = append(out, strings.TrimSpace(l))
+		default:
+			out[len(out)-1] += "\n" + l
+		}
+	}
+	for i := range out {
+		out[i] = strings.TrimSpace(out[i])
+	}
+	return out
 }
 
 // splitList splits comma-, space- or newline-separated values.

@@ -118,7 +118,10 @@ func TestFromEnvErrors(t *testing.T) {
 		{"SLOWROUTES_SLOW_THRESHOLD", "soon"},
 		{"SLOWROUTES_MAX_ROUTES", "0"},
 		{"SLOWROUTES_MAX_CONTEXTS", "20000"},
-		{"SLOWROUTES_ACCESS_SOURCE", "apache"},
+		{"SLOWROUTES_ACCESS_SOURCE", "traefik"},
+		{"SLOWROUTES_LOG_FORMATS", "caddy:{common_log}"},
+		{"SLOWROUTES_LOG_FORMATS", "nginx:$remote_addr$remote_user"},
+		{"SLOWROUTES_LOG_FORMATS", "no server here"},
 		{"SLOWROUTES_ROUTES_FILE", "/nonexistent/routes.txt"},
 		{"SLOWROUTES_JSON_FIELDS", "nonsense"},
 		{"DD_DOGSTATSD_URL", "http://127.0.0.1:8125"},
@@ -171,5 +174,57 @@ func TestEnvDocumented(t *testing.T) {
 	}
 	if !maps.Equal(documented, read) {
 		t.Errorf("docs/metrics.md documents (variable: default)\n%v\nthe table reads\n%v", documented, read)
+	}
+}
+
+// TestLogFormats: --log-format is repeatable, SLOWROUTES_LOG_FORMATS takes
+// one format per line; both compile the same formats, in order. The
+// formats are those of the formats capture (nginx.conf.in, capture.sh).
+func TestLogFormats(t *testing.T) {
+	perf := `nginx:'$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" rt=$request_time uct="$upstream_connect_time" uht="$upstream_header_time" urt="$upstream_response_time"'`
+	gunicorn := `gunicorn:%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(L)s %(D)s %(T)s %(M)s %(p)s %({x-request-id}i)s`
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f := Register(fs, ScopePipeline)
+	if err := fs.Parse([]string{"--log-format", perf, "--log-format", gunicorn}); err != nil {
+		t.Fatal(err)
+	}
+	byFlag, err := f.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byEnv, err := FromEnv(env(map[string]string{"SLOWROUTES_LOG_FORMATS": "\n" + perf + "\n\n  " + gunicorn + "\n"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// nginx.conf's way: a format in quoted strings over several lines, as
+	// the formats capture's nginx.conf.in writes it.
+	multi := "nginx:escape=json '{\"status\":$status,'\n      '\"request_time\":$request_time}'\n" + gunicorn
+	byLines, err := FromEnv(env(map[string]string{"SLOWROUTES_LOG_FORMATS": multi}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lf := byLines.Pipeline.Parse.LogFormats; len(lf) != 2 || lf[0].Source() != parse.SourceNginx || lf[1].Source() != parse.SourceGunicorn {
+		t.Errorf("a format over two lines then another: %v", lf)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]Config{"flags": byFlag, "environment": byEnv} {
+		lf := c.Pipeline.Parse.LogFormats
+		if len(lf) != 2 || lf[0].Source() != parse.SourceNginx || lf[1].Source() != parse.SourceGunicorn ||
+			lf[0].String() != perf[len("nginx:"):] || lf[1].String() != gunicorn[len("gunicorn:"):] {
+			t.Errorf("%s: formats %v", name, lf)
+		}
+	}
+	// A bad format names the flag and the position in the format.
+	fs = flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	f = Register(fs, ScopePipeline)
+	if err := fs.Parse([]string{"--log-format", `uwsgi:%(addr) %(status`}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Config(); err == nil || !strings.HasPrefix(err.Error(), "--log-format") || !strings.Contains(err.Error(), "position 8") {
+		t.Errorf("error %v, want one naming --log-format and the position", err)
 	}
 }

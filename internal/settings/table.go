@@ -66,11 +66,11 @@ var Table = []Setting{
 			return f.Set(v)
 		}},
 	{Flag: "access-source", Env: "SLOWROUTES_ACCESS_SOURCE", Default: "auto", Scope: ScopePipeline,
-		Usage: "server that wrote combined-format access lines: `nginx|gunicorn|auto` (auto: gunicorn when the file or log stream name says so)",
+		Usage: "server that wrote combined-format access lines: `nginx|gunicorn|apache|auto` (auto: the line's shape says, e.g. gunicorn's %(L)s or a unix-socket client; nginx when it does not)",
 		set: func(c *Config, v string) error {
-			s, ok := map[string]parse.Source{"auto": parse.SourceUnknown, "nginx": parse.SourceNginx, "gunicorn": parse.SourceGunicorn}[v]
+			s, ok := map[string]parse.Source{"auto": parse.SourceUnknown, "nginx": parse.SourceNginx, "gunicorn": parse.SourceGunicorn, "apache": parse.SourceApache}[v]
 			if !ok {
-				return errors.New("want nginx, gunicorn or auto")
+				return errors.New("want nginx, gunicorn, apache or auto")
 			}
 			c.Pipeline.Parse.AccessSource = s
 			return nil
@@ -102,6 +102,20 @@ var Table = []Setting{
 		set: func(c *Config, v string) (err error) {
 			c.Pipeline.Parse.Frames.Components, err = positiveInt(v, 64)
 			return
+		}},
+	{Flag: "log-format", Env: "SLOWROUTES_LOG_FORMATS", Scope: ScopePipeline, Lines: []string{"nginx:", "uwsgi:", "gunicorn:", "apache:"},
+		Usage: "`SERVER:FORMAT`, an access-log format of your own, read before the built-in ones: nginx:'<log_format arguments>', uwsgi:'<log-format>', gunicorn:'<access_log_format>' or apache:'<LogFormat>' (repeatable, tried in order; in the environment each starts a line with its SERVER:)",
+		set: func(c *Config, v string) error {
+			server, format, ok := strings.Cut(v, ":")
+			if !ok || strings.TrimSpace(format) == "" {
+				return errors.New("want SERVER:FORMAT with SERVER nginx, uwsgi, gunicorn or apache")
+			}
+			f, err := parse.CompileLogFormat(strings.TrimSpace(server), format)
+			if err != nil {
+				return err
+			}
+			c.Pipeline.Parse.LogFormats = append(c.Pipeline.Parse.LogFormats, f)
+			return nil
 		}},
 	{Flag: "max-contexts", Env: "SLOWROUTES_MAX_CONTEXTS", Default: strconv.Itoa(dogstatsd.DefaultMaxContexts), Scope: ScopeEmit,
 		Usage: "at most `N` distinct metric contexts per batch (the Lambda Extension keeps at most 10,240 per flush); the least bad rows past it go to route:overflow",

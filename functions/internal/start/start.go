@@ -1,6 +1,6 @@
 // Package start wires a slowroutes Lambda function together from its
 // environment: the DogStatsD client, the log-group tag cache and the shared
-// handler. It is main's code, shared by the two functions.
+// handler. It is main's code, shared by the functions.
 package start
 
 import (
