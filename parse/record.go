@@ -93,6 +93,11 @@ type Record struct {
 	Route     []byte // route template, when the line itself names one (app logs)
 	Operation []byte // GraphQL operation name, when the line carries it outside the URI
 	Body      []byte // logged request body (JSON-escaped in nginx JSON logs), may hold a GraphQL operationName
+	// RequestID is the id the line logs for its request, as written: an
+	// X-Request-ID header (nginx $http_x_request_id, uWSGI
+	// %(var.HTTP_X_REQUEST_ID), gunicorn %({x-request-id}i)s), nginx's own
+	// $request_id, an app's request_id. nil when the line logs none ("-").
+	RequestID []byte
 
 	Status int
 	// DurationUS is the request duration in microseconds; HasDuration says whether the line had one.
