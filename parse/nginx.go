@@ -16,9 +16,11 @@ import "bytes"
 // `0.1, 0.2 : 0.3`) are skipped. r.Source is left for the caller to set:
 // the shape does not say which server wrote it. The record aliases line.
 func ParseCombined(line []byte, intUnitUS int64, r *Record) (ok bool, err error) {
-	// Cheap shape check: "<addr> <ident> <user> [<date>] \"".
+	// Cheap shape check: "<addr> <ident> <user> [<date>] \"". The address
+	// may be empty: gunicorn 20.1.0 behind nginx on a unix socket writes
+	// %(h)s as "" (` - - [01/Dec/2026:07:24:21 +0000] "GET / HTTP/1.0" 200 13 ...`).
 	sp := bytes.IndexByte(line, ' ')
-	if sp <= 0 || sp > 64 {
+	if sp < 0 || sp > 64 {
 		return false, nil
 	}
 	open := bytes.IndexByte(line[sp:], '[')
