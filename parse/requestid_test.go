@@ -1,6 +1,11 @@
 package parse
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
 
 // requestIDOf runs one line through a Stream and returns the request id of
 // the record it yields, and whether it yielded one.
@@ -67,6 +72,98 @@ func TestJSONTimeFinest(t *testing.T) {
 		s.Line([]byte(line), 0, func(r *Record) { got = r.TimeUS })
 		if got != 1796109861_407000 {
 			t.Errorf("%s: time %d µs, want 1796109861407000", line, got)
+		}
+	}
+}
+
+// incidentLines reads the lines of one file of the incident capture.
+func incidentLines(t *testing.T, setup, file string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "testdata", "captures", "incidents", setup, file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+}
+
+// The formats the incident capture's "ids" setups log with
+// (testdata/capture/incidents/nginx-common.conf.in and setup.sh).
+var incidentIDFormats = []struct {
+	server, format string
+	setup, file    string
+	name           string // the stream name the test reads the file as
+}{
+	{"nginx", `'$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time $upstream_response_time "$http_x_request_id" $request_id'`,
+		"uwsgi-ids", "nginx-access.log", "nginx-access.log"},
+	{"nginx", `'$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent "$http_referer" "$http_user_agent" $request_time $upstream_response_time "$http_x_request_id" $request_id'`,
+		"gunicorn-ids", "nginx-access.log", "nginx-access.log"},
+	{"uwsgi", `[pid: %(pid)|app: -|req: -/-] %(addr) (%(user)) {%(vars) vars in %(pktsize) bytes} [%(ctime)] %(method) %(uri) => generated %(rsize) bytes in %(msecs) msecs (%(proto) %(status)) %(headers) headers in %(hsize) bytes (%(switches) switches on core %(core)) request_id=%(var.HTTP_X_REQUEST_ID) worker=%(wid) start_ms=%(tmsecs)`,
+		"uwsgi-ids", "uwsgi.log", "uwsgi.log"},
+	{"uwsgi", `[pid: %(pid)|app: -|req: -/-] %(addr) (%(user)) {%(vars) vars in %(pktsize) bytes} [%(ctime)] %(method) %(uri) => generated %(rsize) bytes in %(msecs) msecs (%(proto) %(status)) %(headers) headers in %(hsize) bytes (%(switches) switches on core %(core)) request_id=%(var.HTTP_X_REQUEST_ID) worker=%(wid) start_ms=%(tmsecs)`,
+		"uwsgi-ids", "uwsgi-threads.log", "uwsgi-threads.log"},
+	{"gunicorn", `%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)s %({x-request-id}i)s`,
+		"gunicorn-ids", "gunicorn-access.log", "gunicorn-access.log"},
+}
+
+// TestTextRequestIDsAsCompiledFormats holds the stopgap reader of text ids
+// to the compiled log formats of the same lines: every request line of the
+// ids setups yields the id the compiled format reads, and the noids
+// setups' lines yield none.
+func TestTextRequestIDsAsCompiledFormats(t *testing.T) {
+	for _, f := range incidentIDFormats {
+		t.Run(f.setup+"/"+f.file, func(t *testing.T) {
+			lf, err := CompileLogFormat(f.server, f.format)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := 0
+			for _, line := range incidentLines(t, f.setup, f.file) {
+				var (
+					r Record
+					a AccessFields
+				)
+				ok, err := lf.Parse([]byte(line), &r, &a)
+				if !ok || err != nil || r.Kind != KindRequest {
+					continue // not a request-log line of this format
+				}
+				got, seen := requestIDOf(t, f.name, line)
+				if !seen || got != string(a.RequestID) {
+					t.Errorf("%s\nid %q (record: %v), the compiled format reads %q", line, got, seen, a.RequestID)
+				}
+				ids++
+			}
+			if ids < 10 {
+				t.Errorf("only %d request lines with an id", ids)
+			}
+		})
+	}
+	for _, f := range []struct{ setup, file string }{
+		{"uwsgi-noids", "nginx-access.log"}, {"uwsgi-noids", "nginx-access-combined.log"},
+		{"uwsgi-noids", "uwsgi.log"}, {"gunicorn-noids", "gunicorn-access.log"}, {"gunicorn-noids", "nginx-access.log"},
+	} {
+		n := 0
+		for _, line := range incidentLines(t, f.setup, f.file) {
+			if got, seen := requestIDOf(t, f.file, line); seen {
+				n++
+				if got != "" {
+					t.Errorf("%s/%s: id %q in %s", f.setup, f.file, got, line)
+				}
+			}
+		}
+		if n < 30 {
+			t.Errorf("%s/%s: only %d requests read", f.setup, f.file, n)
+		}
+	}
+}
+
+func TestIsRequestID(t *testing.T) {
+	for v, want := range map[string]bool{
+		"5368a62d-e91f-4ddc-a5fc-7bad1a4485c6": true, "2ef7899338254f1d371b2f8ba81eaa7b": true,
+		"Root=1-67891233-abcdef012345678912345678": false, // '=' (an ALB trace id is for the ALB parser)
+		"0.001": false, "1188": false, "-": false, "12345678901": false, `"-"`: false, "curl/7.88.1": false,
+	} {
+		if got := isRequestID([]byte(v)); got != want {
+			t.Errorf("isRequestID(%q) = %v, want %v", v, got, want)
 		}
 	}
 }

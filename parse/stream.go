@@ -132,6 +132,9 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 	switch line[0] {
 	case '[':
 		if ok, err := ParseUWSGIRequest(line, r); ok {
+			if err == nil {
+				r.RequestID = uwsgiTextRequestID(line)
+			}
 			return s.finish(ParserUWSGI, err, emit)
 		}
 		if ok, err := ParseGunicorn(line, &s.gev); ok {
@@ -151,6 +154,9 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 			return s.finish(ParserNginxError, err, emit)
 		}
 		if ok, err := ParseCombined(line, s.intUnitUS, r); ok {
+			if err == nil {
+				r.RequestID = combinedTextRequestID(line)
+			}
 			r.Source = s.accessSource
 			return s.finish(s.accessParser, err, emit)
 		}
