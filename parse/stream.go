@@ -80,6 +80,7 @@ type episode struct {
 	counted     int    // route timeouts emitted
 	seen        []byte // "core\x00uri\x00" of every request counted, for de-duplication
 	closed      bool   // the worker died or was respawned
+	banner      bool   // a banner of this episode was seen
 }
 
 type requestStart struct {
@@ -260,10 +261,16 @@ func (s *Stream) uwsgi(emit func(*Record)) {
 	switch ev.Kind {
 	case UWSGIHarakiriBanner:
 		e := s.episode(ev.Worker)
-		if ev.Try == 1 || e.pid != ev.PID || e.closed {
+		// A first try opens an episode, unless the worker's own "WAS
+		// managing" lines opened it (a SIGUSR2 across the deadline writes
+		// them just before the master's banner, uWSGI 2.0.21):
+		//	HARAKIRI: --- uWSGI worker 2 (pid: 31917) WAS managing request /invoices/4242/pdf?regenerate=1 since Tue Dec  1 07:24:32 2026 ---
+		//	Tue Dec  1 07:24:36 2026 - *** HARAKIRI ON WORKER 2 (pid: 31917, try: 1) ***
+		if ev.Try == 1 && e.banner || e.pid != ev.PID || e.closed {
 			s.closeEpisode(e, emit)
 			*e = episode{worker: ev.Worker, pid: ev.PID, seen: e.seen[:0]}
 		}
+		e.banner = true
 		r.Kind, r.PID, r.Try = KindHarakiri, ev.PID, ev.Try
 		s.emit(r, emit)
 	case UWSGIStatusBegin:
