@@ -167,3 +167,51 @@ func TestIsRequestID(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeoutsCarryTheirStart: a worker timeout gets the request id and the
+// start time of the request its worker began, and a harakiri the id of the
+// app's start line of its worker (real lines of the captures).
+func TestTimeoutsCarryTheirStart(t *testing.T) {
+	type want struct {
+		uri, id string
+		startUS int64
+	}
+	tests := []struct {
+		name, stream string
+		lines        []string
+		want         want
+	}{
+		{"gunicorn 20.1.0, incident capture: the app's start line names the id", "gunicorn-error.log", []string{
+			`{"event":"request_started","pid":31734,"request_id":"cfffb503-5795-4e89-9ecd-c82b4badff8c","method":"GET","path":"/exports/9/csv"}`,
+			`{"event":"request_started","pid":31735,"request_id":"07e9ac0b-d091-4015-b4e3-8411604f0586","method":"GET","path":"/exports/9/csv"}`,
+			`[2026-12-01 07:24:31 +0000] [31689] [CRITICAL] WORKER TIMEOUT (pid:31734)`,
+		}, want{"/exports/9/csv", "cfffb503-5795-4e89-9ecd-c82b4badff8c", 0}},
+		{"gunicorn 20.1.0 at debug level, default capture: the [DEBUG] line's time survives the app's start line", "gunicorn-error.log", []string{
+			`[2026-11-22 23:31:06 +0000] [6859] [DEBUG] GET /slow/11`,
+			`{"event":"request_started","pid":6859,"method":"GET","path":"/slow/11"}`,
+			`[2026-11-22 23:31:09 +0000] [6837] [CRITICAL] WORKER TIMEOUT (pid:6859)`,
+		}, want{"/slow/11", "", 1795390266_000000}},
+		{"uWSGI 2.0.21, incident capture: the app's start line of the harakiri'd worker names the id", "uwsgi.log", []string{
+			`{"event":"request_started","pid":31728,"request_id":"48c08707-878e-4ec2-8efb-0d828fa9f1e7","method":"GET","path":"/exports/9/csv"}`,
+			`Tue Dec  1 07:24:29 2026 - *** HARAKIRI ON WORKER 2 (pid: 31728, try: 1) ***`,
+			`Tue Dec  1 07:24:29 2026 - HARAKIRI !!! worker 2 status !!!`,
+			`Tue Dec  1 07:24:29 2026 - HARAKIRI [core 0] 127.0.0.2 - GET /exports/9/csv since 1796109865`,
+		}, want{"/exports/9/csv", "48c08707-878e-4ec2-8efb-0d828fa9f1e7", 1796109865_000000}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewStream(Config{}, tt.stream)
+			var got []want
+			for _, l := range tt.lines {
+				s.Line([]byte(l), 0, func(r *Record) {
+					if r.Kind == KindTimeout {
+						got = append(got, want{string(r.URI), string(r.RequestID), r.StartUS})
+					}
+				})
+			}
+			if len(got) != 1 || got[0] != tt.want {
+				t.Errorf("timeouts %+v, want [%+v]", got, tt.want)
+			}
+		})
+	}
+}

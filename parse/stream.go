@@ -83,14 +83,6 @@ type episode struct {
 	banner      bool   // a banner of this episode was seen
 }
 
-type requestStart struct {
-	method, uri []byte
-	active      bool // false once the request finished or timed out; the buffers stay for reuse
-}
-
-// maxStarts bounds the per-stream memory of gunicorn worker requests.
-const maxStarts = 4096
-
 // NewStream returns a Stream for the log stream called name (a file path or
 // "logGroup/logStream"); the name only serves as a hint of the access-log source.
 func NewStream(cfg Config, name string) *Stream {
@@ -181,7 +173,9 @@ func (s *Stream) finish(p Parser, err error, emit func(*Record)) (Parser, Outcom
 	case 0:
 		return p, Matched, NotMalformed
 	case KindRequestStart:
-		s.remember(r.PID, r.Method, r.URI)
+		s.emit(r, emit)
+		s.remember(r)
+		return p, Matched, NotMalformed
 	case KindRequest:
 		if r.PID > 0 && len(s.starts) > 0 {
 			if st := s.starts[r.PID]; st != nil {
@@ -212,41 +206,20 @@ func (s *Stream) emit(r *Record, emit func(*Record)) {
 	emit(r)
 }
 
-// remember keeps the request a worker began, for a later WORKER TIMEOUT.
-func (s *Stream) remember(pid int, method, uri []byte) {
-	if pid <= 0 {
-		return
-	}
-	st := s.starts[pid]
-	if st == nil {
-		if len(s.starts) >= maxStarts {
-			clear(s.starts)
-		}
-		st = &requestStart{}
-		s.starts[pid] = st
-	}
-	st.method = append(st.method[:0], method...)
-	st.uri = append(st.uri[:0], uri...)
-	st.active = true
-}
-
 func (s *Stream) gunicorn(emit func(*Record)) {
 	ev, r := &s.gev, &s.rec
 	r.TimeText, r.TimeLayout = ev.Time, TimeYMD
 	switch ev.Kind {
 	case GunicornRequestStart:
-		s.remember(ev.PID, ev.Method, ev.URI)
 		r.Kind, r.Source, r.PID, r.Method, r.URI = KindRequestStart, SourceGunicorn, ev.PID, ev.Method, ev.URI
 		r.StartText, r.StartLayout = ev.Time, TimeYMD
 		s.emit(r, emit)
+		s.remember(r)
 	case GunicornWorkerTimeout:
 		// The arbiter names the worker; what it was doing is the last request
 		// that worker started in this stream, if the stream shows it.
 		r.Kind, r.Source, r.Timeout, r.PID = KindTimeout, SourceGunicorn, TimeoutGunicornWorker, ev.Worker
-		if st := s.starts[ev.Worker]; st != nil && st.active {
-			r.Method, r.URI = st.method, st.uri
-			st.active = false
-		}
+		s.attribute(r, ev.Worker)
 		s.emit(r, emit)
 	case GunicornWorkerKilled:
 		r.Kind, r.Source, r.PID = KindWorkerKill, SourceGunicorn, ev.Worker
@@ -324,6 +297,7 @@ func (s *Stream) harakiriRequest(e *episode, core int, method, uri []byte, emit 
 	e.counted++
 	r := &s.rec
 	r.Kind, r.Timeout, r.PID, r.Method, r.URI = KindTimeout, TimeoutHarakiri, e.pid, method, uri
+	r.RequestID = s.startID(e.pid, uri)
 	s.emit(r, emit)
 }
 
