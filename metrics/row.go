@@ -66,6 +66,8 @@ type Row struct {
 	// when the Aggregates keep them (Config.KeepDurations): DogStatsD
 	// distributions take one value per request.
 	Durations [parse.NumSources][]int64
+	// Distinct counts each request once, when a join ran (Aggregates.Join).
+	Distinct Distinct
 
 	live bool // the row has facts since the last Reset
 }
@@ -122,6 +124,7 @@ func (r *Row) Merge(o *Row) {
 	}
 	r.ClientAborts += o.ClientAborts
 	r.Latency.Merge(&o.Latency)
+	r.Distinct.merge(&o.Distinct)
 }
 
 // reset clears the facts of r and keeps its memory for the next batch.
@@ -132,6 +135,7 @@ func (r *Row) reset() {
 	r.UpstreamFailures = [NumFailures]int64{}
 	r.Slow = [parse.NumSources]int64{}
 	r.Latency.Reset()
+	r.Distinct = Distinct{}
 	for s := range r.Durations {
 		r.Durations[s] = r.Durations[s][:0]
 	}
