@@ -215,3 +215,17 @@ func TestTimeoutsCarryTheirStart(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkerTimeoutInsideADump: the arbiter's line cut into faulthandler's
+// header still counts (testdata/captures/incidents/gunicorn-ids).
+func TestWorkerTimeoutInsideADump(t *testing.T) {
+	recs, _ := collect(t, Config{}, "gunicorn-error.log",
+		`{"event":"request_started","pid":31973,"request_id":"69f68f26-ac75-4355-a224-dfb34cfb96ad","method":"GET","path":"/invoices/700/pdf"}`,
+		`Fatal Python error: [2026-12-01 07:24:41 +0000] [31689] [CRITICAL] WORKER TIMEOUT (pid:31973)`,
+		`Aborted`,
+		`Fatal Python error: Aborted`,
+	)
+	if got := timeouts(recs); len(got) != 1 || got[0] != "gunicorn_worker_timeout GET /invoices/700/pdf" {
+		t.Errorf("timeouts %q", got)
+	}
+}

@@ -118,6 +118,9 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 	if len(line) == 0 {
 		return ParserNone, Ignored, NotMalformed
 	}
+	if line[0] == 'F' {
+		line = unwrapInterleaved(line)
+	}
 	s.eventMS = eventMS
 	r := &s.rec
 	r.Reset()
