@@ -1,0 +1,274 @@
+// Package join turns the records several servers wrote about one request
+// into one request outcome: an nginx 504, the nginx error log's "upstream
+// timed out" and the uWSGI harakiri that later killed the worker are one
+// timed-out request, and a request nginx and uWSGI both logged is one
+// request. It counts the outcomes per row (metrics.Distinct) and how they
+// were formed (metrics.JoinCounts); the rows' per-source counts stay as
+// each server saw them.
+//
+// Records are joined
+//
+//   - by request id, when both carry one (an X-Request-ID header that nginx,
+//     uWSGI, gunicorn and the app log, or nginx's own $request_id): exactly;
+//   - otherwise by method, request target and time (see match.go for the
+//     rules and the window they derive from the lines' clock resolution);
+//   - an app's own line without id or time by its worker: the app line and
+//     the worker's record of the same pid follow each other in one stream.
+//
+// A record that matches nothing stays its own outcome. An outcome holds at
+// most one record of each log: nginx's access log, nginx's error log, the
+// worker's (uWSGI or gunicorn: a request line or a kill) and the app's, so
+// two requests that one server logged are never joined to each other.
+//
+// The join is linear in its input and bounded in memory: it keeps the
+// outcomes begun within the last Config.Horizon of log time (at most
+// Config.MaxOutcomes of them) in a ring, and settles older ones as time
+// advances. Records must come roughly in log time order across streams
+// (pipeline.Interleave reads files so, and sets the join's clock); a record
+// older than the window joins nothing.
+package join
+
+import (
+	"hash/maphash"
+	"time"
+
+	"github.com/slowroutes/slowroutes/metrics"
+	"github.com/slowroutes/slowroutes/parse"
+)
+
+// Config configures a Joiner. The zero value means the defaults.
+type Config struct {
+	// Horizon is how long after a request's first record its other records
+	// may still come, in log time: longer than the longest a worker runs on
+	// after its proxy gave up (uWSGI harakiri, gunicorn --timeout: the kill
+	// comes up to 2 s after them) and than any request's duration whose
+	// records should be joined. DefaultHorizon when zero.
+	Horizon time.Duration
+	// MaxOutcomes bounds the outcomes held at once; past it the oldest is
+	// settled early (metrics.JoinCounts.Early). DefaultMaxOutcomes when zero.
+	MaxOutcomes int
+}
+
+// Defaults of Config.
+const (
+	DefaultHorizon     = 2 * time.Minute
+	DefaultMaxOutcomes = 1 << 17
+)
+
+// Joiner joins the records it is given. It is not safe for concurrent use.
+type Joiner struct {
+	horizon int64 // µs
+	max     int
+	counts  *metrics.JoinCounts
+	seed    maphash.Seed
+
+	// The window: outcomes by sequence number, seq&mask in outs; those
+	// from head to next (excluded) are held.
+	outs       []outcome
+	mask, head uint64
+	next       uint64
+	wm         int64 // the log time up to which records are in (µs)
+	given      bool  // the reader gives wm (SetClock); else it is the latest record's time
+
+	byPath index // path hash -> latest outcome with that path
+	byID   index // request id hash -> latest outcome with that id
+	// workers pairs an app's lines with its worker's records, by stream and pid.
+	workers   workers
+	nextSweep int64
+}
+
+// New returns a Joiner that counts into the rows it is given and into
+// counts, which it marks enabled.
+func New(cfg Config, counts *metrics.JoinCounts) *Joiner {
+	if cfg.Horizon <= 0 {
+		cfg.Horizon = DefaultHorizon
+	}
+	if cfg.MaxOutcomes <= 0 {
+		cfg.MaxOutcomes = DefaultMaxOutcomes
+	}
+	counts.Enabled = true
+	const initial = 1024
+	j := &Joiner{
+		horizon: cfg.Horizon.Microseconds(), max: max(cfg.MaxOutcomes, 16), counts: counts,
+		seed: maphash.MakeSeed(), head: 1, next: 1,
+	}
+	n := min(initial, ceilPow2(j.max))
+	j.outs, j.mask = make([]outcome, n), uint64(n-1)
+	j.byPath.init(2 * n)
+	j.byID.init(2 * n)
+	j.workers.byKey.init(64)
+	return j
+}
+
+// Add joins one record of a request, a timeout or an upstream failure,
+// counted on row. stream identifies the log stream it came from and clock
+// is the latest log time (µs) of that stream, which stands for the time of
+// a line that has none. rec is only read during the call.
+func (j *Joiner) Add(row *metrics.Row, rec *parse.Record, stream uint32, clock int64) {
+	var ev evidence
+	if !j.read(&ev, row, rec, stream, clock) {
+		return
+	}
+	if !j.given && ev.at > j.wm {
+		j.wm = ev.at
+	}
+	j.expire()
+	if ev.slot == slotApp {
+		j.addApp(&ev)
+		return
+	}
+	o := j.byRequestID(&ev)
+	if o != nil {
+		j.absorb(o, &ev)
+	} else {
+		o = j.byTime(&ev)
+	}
+	if o == nil {
+		o = j.open(&ev)
+	}
+	if ev.slot == slotWorker && ev.pid > 0 {
+		j.pairWorker(o, &ev)
+	}
+}
+
+// SetClock says that every stream has been read up to log time t (µs):
+// outcomes begun a Horizon before it may be settled. A reader that reads
+// its streams side by side knows this time (pipeline.Interleave); from the
+// first call on, records no longer advance the join's clock, so that a
+// sparse stream's next record, read ahead of the others, does not make
+// theirs late. ReleaseClock goes back to the records' times.
+func (j *Joiner) SetClock(t int64) {
+	j.given = true
+	if t > j.wm {
+		j.wm = t
+		j.expire()
+	}
+}
+
+// ReleaseClock lets records advance the join's clock again.
+func (j *Joiner) ReleaseClock() { j.given = false }
+
+// Flush settles every outcome held: call it once all records are in.
+func (j *Joiner) Flush() {
+	j.flushWorkers()
+	for ; j.head < j.next; j.head++ {
+		j.settle(j.at(j.head))
+	}
+	j.byPath.clear()
+	j.byID.clear()
+}
+
+// at is the outcome of sequence number seq.
+func (j *Joiner) at(seq uint64) *outcome { return &j.outs[seq&j.mask] }
+
+// live returns the outcome of seq if the window still holds it.
+func (j *Joiner) live(seq uint64) *outcome {
+	if seq < j.head || seq >= j.next {
+		return nil
+	}
+	return j.at(seq)
+}
+
+// expire settles the outcomes begun before the window, and sweeps app
+// lines that waited for their worker too long.
+func (j *Joiner) expire() {
+	limit := j.wm - j.horizon
+	for j.head < j.next {
+		o := j.at(j.head)
+		if o.created >= limit {
+			break
+		}
+		j.settle(o)
+		j.head++
+	}
+	if j.wm >= j.nextSweep {
+		j.sweep(limit)
+		j.nextSweep = j.wm + j.horizon/4
+	}
+}
+
+// open starts an outcome with ev.
+func (j *Joiner) open(ev *evidence) *outcome {
+	if j.next-j.head == uint64(len(j.outs)) {
+		if len(j.outs) < j.max {
+			j.grow()
+		} else {
+			j.settle(j.at(j.head))
+			j.head++
+			j.counts.Early++
+		}
+	}
+	seq := j.next
+	j.next++
+	o := j.at(seq)
+	*o = outcome{seq: seq, created: ev.at, path: ev.path}
+	if prev, ok := j.byPath.get(ev.path); ok && j.live(prev) != nil {
+		o.prevPath = prev
+	}
+	j.byPath.put(ev.path, seq)
+	j.attach(o, ev, false)
+	return o
+}
+
+// grow doubles the ring (and its indexes' room), keeping every outcome at
+// its sequence number.
+func (j *Joiner) grow() {
+	n := 2 * len(j.outs)
+	outs := make([]outcome, n)
+	mask := uint64(n - 1)
+	for seq := j.head; seq < j.next; seq++ {
+		outs[seq&mask] = *j.at(seq)
+	}
+	j.outs, j.mask = outs, mask
+	j.byPath.grow(2 * n)
+	j.byID.grow(2 * n)
+}
+
+// settle counts an outcome on its row and forgets it.
+func (j *Joiner) settle(o *outcome) {
+	if o.row == nil {
+		return
+	}
+	d := &o.row.Distinct
+	d.Requests++
+	if o.timeouts != 0 {
+		d.TimedOut++
+		d.Evidence[o.timeouts]++
+	}
+	switch {
+	case o.byID:
+		j.counts.ByRequestID++
+	case o.records > 1:
+		j.counts.ByTime++
+	default:
+		j.counts.Unmatched++
+	}
+	if seq, ok := j.byPath.get(o.path); ok && seq == o.seq {
+		j.byPath.del(o.path)
+	}
+	if o.hasID {
+		if seq, ok := j.byID.get(o.id); ok && seq == o.seq {
+			j.byID.del(o.id)
+		}
+	}
+	o.row = nil
+}
+
+// settleAlone counts a record that joined nothing and that nothing can join.
+func (j *Joiner) settleAlone(ev *evidence) {
+	d := &ev.row.Distinct
+	d.Requests++
+	if t := metrics.EvidenceOf(ev.timeout); t != 0 {
+		d.TimedOut++
+		d.Evidence[t]++
+	}
+	j.counts.Unmatched++
+}
+
+func ceilPow2(n int) int {
+	p := 1
+	for p < n {
+		p <<= 1
+	}
+	return p
+}

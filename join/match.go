@@ -1,0 +1,364 @@
+package join
+
+import (
+	"github.com/slowroutes/slowroutes/metrics"
+	"github.com/slowroutes/slowroutes/route"
+)
+
+// How records without a shared request id are matched, and the window the
+// rules derive.
+//
+// Two records can be one request only if their request lines agree: the
+// same path, the same full target (query included) when both lines log it
+// (an app's "path" and gunicorn's [DEBUG] line may lack the query), the
+// same method when both say, no two different request ids, and no log
+// twice in the outcome. Then their times must fit what the servers do:
+//
+//   - nginx's access line and its error line of one request are written
+//     together: their times overlap (the same second, or the next one when
+//     the second ticks between the two writes), and the error says what the
+//     access line's status says (upstream timed out: 504; upstream
+//     prematurely closed, connect() failed: 502);
+//   - a worker starts a request after nginx did and before nginx gave up on
+//     it (a request may wait in the worker's listen queue for seconds: the
+//     worker's own start is when it accepted it);
+//   - when nginx relayed the worker's answer, both logged the same status
+//     and the worker finished before nginx, by at most RelaySlack;
+//   - when nginx gave up (504, or 499 for the client), the worker finished
+//     (or was killed) after that;
+//   - when the worker was killed, nginx saw the connection close (502) at
+//     the kill or up to KillSlack later (gunicorn aborts a worker, and
+//     kills it at a later check if it does not exit).
+//
+// Every time is a span: a time written to the second ($time_local, the
+// error log's time, uWSGI's request date and a harakiri's "since") is
+// [t, t+1 s), one with milliseconds ($msec) [t, t+1 ms), a duration is good
+// to 1 ms. Spans are compared with Skew to spare for clock differences
+// between hosts and the few ms a proxy takes to connect and send. So the
+// match window for two one-second clocks is 2 s + 2·Skew wide; with $msec
+// on the nginx side, 1 s + 2·Skew.
+//
+// Of the records that fit, the closest wins: the nearest ends when nginx
+// relayed the answer, the nearest starts otherwise; a worker timeout
+// without a start goes to the oldest request that fits (the worker that
+// began first is killed first).
+const (
+	// Skew is the time spared on every comparison, µs.
+	Skew = 100_000
+	// RelaySlack bounds how long after its worker nginx may finish a
+	// request it relayed, µs.
+	RelaySlack = 1_000_000
+	// KillSlack bounds how long after a worker's kill nginx may see its
+	// connection close, µs.
+	KillSlack = 2_500_000
+	// maxCandidates bounds the outcomes of one path a record is compared
+	// with, newest first.
+	maxCandidates = 64
+)
+
+// outcome is one request: what its records said, merged.
+type outcome struct {
+	seq, prevPath  uint64 // its sequence number; that of the previous outcome of its path
+	created        int64  // log time of its first record
+	path, full, id uint64
+	hasFull, hasID bool
+	byID           bool // a record of it was joined by request id
+	slots          slot
+	method         uint8
+	records        uint8
+	rowScore       uint8
+	timeouts       metrics.Evidence
+	wKill          bool
+	pStatus        int  // nginx's status: the access line's, or what its error line stands for
+	wStatus        int  // the worker's request-log status
+	pStart, pEnd   span // nginx's access line
+	errAt          span // nginx's error line
+	wStart, wEnd   span // the worker's
+	row            *metrics.Row
+}
+
+// attach adds ev to o.
+func (j *Joiner) attach(o *outcome, ev *evidence, byID bool) {
+	o.slots |= ev.slot
+	if o.records < 255 {
+		o.records++
+	}
+	o.byID = o.byID || byID
+	o.timeouts |= metrics.EvidenceOf(ev.timeout)
+	if o.method == 0 {
+		o.method = ev.method
+	}
+	if !o.hasFull && ev.hasFull {
+		o.full, o.hasFull = ev.full, true
+	}
+	if ev.hasID && !o.hasID {
+		o.id, o.hasID = ev.id, true
+	}
+	if ev.hasID {
+		j.byID.put(ev.id, o.seq)
+	}
+	switch ev.slot {
+	case slotProxy:
+		o.pStatus, o.pStart, o.pEnd = ev.status, ev.start, ev.end
+	case slotProxyError:
+		if o.slots&slotProxy == 0 {
+			o.pStatus = ev.status
+		}
+		o.errAt = ev.end
+	case slotWorker:
+		o.wStatus, o.wKill, o.wStart, o.wEnd = ev.status, ev.kill, ev.start, ev.end
+	}
+	if s := rowScore(ev); o.row == nil || s > o.rowScore {
+		o.row, o.rowScore = ev.row, s
+	}
+}
+
+// rowScore ranks the rows of an outcome's records: the row that names the
+// route, then the GraphQL operation, then the method, wins; of equals,
+// nginx's (the outermost server's).
+func rowScore(ev *evidence) uint8 {
+	var s uint8
+	r := ev.row
+	if r.Route != route.Unknown {
+		s += 8
+	}
+	if r.Operation != "" {
+		s += 4
+	}
+	if r.Method != "" {
+		s += 2
+	}
+	if ev.slot == slotProxy {
+		s++
+	}
+	return s
+}
+
+// sameRequest says whether o's request line can be ev's.
+func (o *outcome) sameRequest(ev *evidence) bool {
+	switch {
+	case o.path != ev.path,
+		o.hasFull && ev.hasFull && o.full != ev.full,
+		o.method != 0 && ev.method != 0 && o.method != ev.method,
+		o.hasID && ev.hasID && o.id != ev.id:
+		return false
+	}
+	return true
+}
+
+// byRequestID joins ev to the outcome of its request id.
+func (j *Joiner) byRequestID(ev *evidence) *outcome {
+	if !ev.hasID {
+		return nil
+	}
+	seq, ok := j.byID.get(ev.id)
+	o := j.live(seq)
+	if !ok || o == nil || o.slots&ev.slot != 0 || !o.sameRequest(ev) {
+		return nil
+	}
+	j.attach(o, ev, true)
+	return o
+}
+
+// byTime joins ev to the outcome of its path whose times fit best.
+func (j *Joiner) byTime(ev *evidence) *outcome {
+	best := j.bestFit(ev, nil)
+	if best != nil {
+		j.attach(best, ev, false)
+	}
+	return best
+}
+
+// absorb merges into o, which ev just joined by request id, an outcome
+// begun by records without the id that fits ev: nginx's error line of a
+// request is written before the records that carry its id.
+func (j *Joiner) absorb(o *outcome, ev *evidence) {
+	if c := j.bestFit(ev, o); c != nil {
+		j.merge(o, c)
+	}
+}
+
+// bestFit is the outcome of ev's path that ev fits best. With into set, only
+// outcomes that could merge into it count: none of its logs, no other id.
+func (j *Joiner) bestFit(ev *evidence, into *outcome) *outcome {
+	var (
+		best      *outcome
+		bestTier  int
+		bestScore int64
+	)
+	seq, ok := j.byPath.get(ev.path)
+	for n := 0; ok && n < maxCandidates; n++ {
+		o := j.live(seq)
+		if o == nil {
+			break
+		}
+		seq, ok = o.prevPath, o.prevPath != 0
+		if o.row == nil || o.slots&ev.slot != 0 || !o.sameRequest(ev) {
+			continue
+		}
+		if into != nil && (o == into || o.slots&into.slots != 0 || o.hasID && into.hasID && o.id != into.id) {
+			continue
+		}
+		if fit, tier, score := o.fits(ev); fit && (best == nil || tier < bestTier || tier == bestTier && score < bestScore) {
+			best, bestTier, bestScore = o, tier, score
+		}
+	}
+	return best
+}
+
+// merge moves what src knows into dst; src then settles as nothing.
+func (j *Joiner) merge(dst, src *outcome) {
+	if src.slots&slotProxy != 0 {
+		dst.pStatus, dst.pStart, dst.pEnd = src.pStatus, src.pStart, src.pEnd
+	} else if src.slots&slotProxyError != 0 && dst.slots&slotProxy == 0 {
+		dst.pStatus = src.pStatus
+	}
+	if src.slots&slotProxyError != 0 {
+		dst.errAt = src.errAt
+	}
+	if src.slots&slotWorker != 0 {
+		dst.wStatus, dst.wKill, dst.wStart, dst.wEnd = src.wStatus, src.wKill, src.wStart, src.wEnd
+	}
+	dst.slots |= src.slots
+	dst.records = uint8(min(int(dst.records)+int(src.records), 255))
+	dst.byID = dst.byID || src.byID
+	dst.timeouts |= src.timeouts
+	if dst.method == 0 {
+		dst.method = src.method
+	}
+	if !dst.hasFull && src.hasFull {
+		dst.full, dst.hasFull = src.full, true
+	}
+	if src.rowScore > dst.rowScore {
+		dst.row, dst.rowScore = src.row, src.rowScore
+	}
+	src.row = nil
+}
+
+// proxyView is nginx's side of a request.
+type proxyView struct {
+	start, end span
+	status     int
+}
+
+// workerView is the worker's side of a request.
+type workerView struct {
+	start, end span
+	status     int
+	kill       bool
+}
+
+func (o *outcome) proxy() proxyView {
+	if o.slots&slotProxy != 0 {
+		return proxyView{o.pStart, o.pEnd, o.pStatus}
+	}
+	return proxyView{unknown, o.errAt, o.pStatus}
+}
+
+func (o *outcome) worker() workerView { return workerView{o.wStart, o.wEnd, o.wStatus, o.wKill} }
+
+// fits says whether ev's times fit o's, and how well: of two fits, the one
+// of lower tier wins, then the lower score. Tier 0 scores the distance of
+// the times the servers share; tier 1, when none is known, the age of the
+// outcome (older wins).
+func (o *outcome) fits(ev *evidence) (ok bool, tier int, score int64) {
+	switch ev.slot {
+	case slotProxy:
+		if o.slots&slotProxyError != 0 && (ev.status != o.pStatus || !overlaps(ev.end, o.errAt, Skew)) {
+			return false, 0, 0
+		}
+		if o.slots&slotWorker != 0 {
+			return workerFits(proxyView{ev.start, ev.end, ev.status}, o.worker(), o.created)
+		}
+		if o.slots&slotProxyError != 0 {
+			return true, 0, distance(ev.end, o.errAt)
+		}
+	case slotProxyError:
+		if o.slots&slotProxy != 0 && (ev.status != o.pStatus || !overlaps(ev.end, o.pEnd, Skew)) {
+			return false, 0, 0
+		}
+		if o.slots&slotWorker != 0 {
+			p := proxyView{unknown, ev.end, ev.status}
+			if o.slots&slotProxy != 0 {
+				p = o.proxy()
+			}
+			return workerFits(p, o.worker(), o.created)
+		}
+		if o.slots&slotProxy != 0 {
+			return true, 0, distance(ev.end, o.pEnd)
+		}
+	case slotWorker:
+		if o.slots&(slotProxy|slotProxyError) != 0 {
+			return workerFits(o.proxy(), workerView{ev.start, ev.end, ev.status, ev.kill}, o.created)
+		}
+	}
+	// No time to match: an app line's outcome joins by request id or by
+	// its worker only.
+	return false, 0, 0
+}
+
+// workerFits applies the rules above to nginx's and the worker's sides of
+// one request; created ranks fits without a shared time.
+func workerFits(p proxyView, w workerView, created int64) (ok bool, tier int, score int64) {
+	if p.start.known() && w.start.known() && w.start.hi+Skew < p.start.lo {
+		return false, 0, 0 // the worker began before nginx did
+	}
+	if p.end.known() && w.start.known() && w.start.lo-Skew > p.end.hi {
+		return false, 0, 0 // the worker began after nginx was done
+	}
+	var d int64 = -1
+	switch gaveUp := p.status == 504 || p.status == 499; {
+	case gaveUp:
+		if p.end.known() && w.end.known() && w.end.hi+Skew < p.end.lo {
+			return false, 0, 0 // the worker was done before nginx gave up
+		}
+		d = startDistance(p, w)
+	case w.kill:
+		if p.status != 502 {
+			return false, 0, 0 // a killed worker sent no answer
+		}
+		if p.end.known() && w.end.known() {
+			if p.end.hi+Skew < w.end.lo || p.end.lo > w.end.hi+KillSlack {
+				return false, 0, 0
+			}
+			d = distance(p.end, w.end)
+		}
+		if s := startDistance(p, w); s >= 0 {
+			d = max(d, 0) + s
+		}
+	default: // nginx relayed the worker's answer
+		if p.status != w.status {
+			return false, 0, 0
+		}
+		if p.end.known() && w.end.known() {
+			if p.end.hi+Skew < w.end.lo || p.end.lo > w.end.hi+RelaySlack {
+				return false, 0, 0
+			}
+			d = distance(p.end, w.end)
+		} else {
+			d = startDistance(p, w)
+		}
+	}
+	if d < 0 {
+		return true, 1, created
+	}
+	return true, 0, d
+}
+
+// startDistance is the distance of the two sides' starts, -1 when one is unknown.
+func startDistance(p proxyView, w workerView) int64 {
+	if !p.start.known() || !w.start.known() {
+		return -1
+	}
+	return distance(p.start, w.start)
+}
+
+func overlaps(a, b span, slack int64) bool { return a.lo <= b.hi+slack && b.lo <= a.hi+slack }
+
+func distance(a, b span) int64 {
+	d := a.mid() - b.mid()
+	if d < 0 {
+		return -d
+	}
+	return d
+}
