@@ -8,6 +8,7 @@ import (
 	"bytes"
 
 	"github.com/slowroutes/slowroutes/event"
+	"github.com/slowroutes/slowroutes/join"
 	"github.com/slowroutes/slowroutes/metrics"
 	"github.com/slowroutes/slowroutes/parse"
 	"github.com/slowroutes/slowroutes/route"
@@ -32,6 +33,10 @@ type Config struct {
 	// MaxStreams bounds the log streams whose multi-line state is kept:
 	// past it, Evict settles the least recently used. 0: no bound.
 	MaxStreams int
+	// Join, when set, joins the records of every stream into distinct
+	// request outcomes (rows' Distinct counts): for a pipeline that sees
+	// several servers' logs at once, read in log time order (Interleave).
+	Join *join.Config
 }
 
 // Defaults of Config.
@@ -51,6 +56,9 @@ type Pipeline struct {
 	ops      *route.Limiter
 	graphql  [][]byte
 	emit     func(*parse.Record)
+	join     *join.Joiner
+	cur      *Stream // the stream whose line is being read
+	streamID uint32  // of the last stream created
 	routeBuf []byte
 	tmplBuf  []byte
 	opBuf    []byte
@@ -79,6 +87,9 @@ func New(cfg Config) *Pipeline {
 		p.graphql = append(p.graphql, route.Normalize(nil, []byte(g)))
 	}
 	p.emit = p.record
+	if cfg.Join != nil {
+		p.join = join.New(*cfg.Join, &p.agg.Join)
+	}
 	return p
 }
 
@@ -95,6 +106,7 @@ func (p *Pipeline) Envelope(in event.Input, res metrics.EnvelopeResult, why even
 // Line feeds one line of stream s that came in a log event of time
 // eventMS (0 when unknown).
 func (p *Pipeline) Line(s *Stream, line []byte, eventMS int64) {
+	p.cur = s
 	parser, outcome, why := s.s.Line(line, eventMS, p.emit)
 	p.agg.Lines.Add(parser, outcome, why)
 }
@@ -124,9 +136,14 @@ func (p *Pipeline) LineTooLong() {
 }
 
 func (p *Pipeline) record(rec *parse.Record) {
+	p.tick(rec)
 	switch rec.Kind {
 	case parse.KindRequest, parse.KindTimeout, parse.KindUpstreamFailure:
-		p.agg.Add(p.rowOf(rec), rec)
+		row := p.rowOf(rec)
+		p.agg.Add(row, rec)
+		if p.join != nil {
+			p.join.Add(row, rec, p.cur.id, p.cur.clock)
+		}
 	case parse.KindRequestStart:
 		// Only the stream needs it, to attribute a later worker timeout.
 	default:

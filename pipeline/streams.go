@@ -9,6 +9,8 @@ type Stream struct {
 	name  string
 	group string
 	last  uint64 // the pipeline's clock at its last use
+	id    uint32 // tells the streams apart in the join
+	clock int64  // the latest log time (µs) of a record of this stream
 }
 
 // Group is the log group of the stream, "" for a local file.
@@ -30,7 +32,8 @@ func (p *Pipeline) Stream(group, name []byte) *Stream {
 		return s
 	}
 	full := string(b)
-	s := &Stream{s: parse.NewStream(p.cfg.Parse, full), name: full, group: string(group), last: p.clock}
+	p.streamID++
+	s := &Stream{s: parse.NewStream(p.cfg.Parse, full), name: full, group: string(group), last: p.clock, id: p.streamID}
 	p.streams[full] = s
 	return s
 }
@@ -57,10 +60,13 @@ func (p *Pipeline) Evict() (group string, ok bool) {
 }
 
 // Close settles the multi-line state of every stream (harakiri episodes
-// that named no request). Call it once all lines are in.
+// that named no request), and the join. Call it once all lines are in.
 func (p *Pipeline) Close() {
 	for _, s := range p.streams {
 		p.close(s)
+	}
+	if p.join != nil {
+		p.join.Flush()
 	}
 }
 
@@ -75,6 +81,7 @@ func (p *Pipeline) CloseGroup(group string) {
 }
 
 func (p *Pipeline) close(s *Stream) {
+	p.cur = s
 	s.s.Close(p.emit)
 	delete(p.streams, s.name)
 }
