@@ -14,6 +14,7 @@ import (
 
 	"github.com/slowroutes/slowroutes/internal/awslogs"
 	"github.com/slowroutes/slowroutes/internal/settings"
+	"github.com/slowroutes/slowroutes/join"
 	"github.com/slowroutes/slowroutes/pipeline"
 	"github.com/slowroutes/slowroutes/report"
 )
@@ -109,6 +110,7 @@ func runBackfill(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("%v", err)
 	}
 	o.pipeline = sc.Pipeline
+	o.pipeline.Join = &join.Config{}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

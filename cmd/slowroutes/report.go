@@ -6,6 +6,7 @@ import (
 
 	"github.com/slowroutes/slowroutes/internal/settings"
 	"github.com/slowroutes/slowroutes/internal/source"
+	"github.com/slowroutes/slowroutes/join"
 	"github.com/slowroutes/slowroutes/pipeline"
 	"github.com/slowroutes/slowroutes/report"
 )
@@ -44,10 +45,22 @@ func runReport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	cfg.Pipeline.Join = &join.Config{}
 	p := pipeline.New(cfg.Pipeline)
-	rd := &source.Reader{P: p, Stdin: stdin}
 	status := 0
-	for _, path := range paths {
+	// Log files are read side by side, in log time order, for the join;
+	// event files and stdin after them.
+	logs, rest, closeLogs, failed := logFiles(paths, stderr, "report")
+	if failed {
+		status = 1
+	}
+	if err := p.Interleave(logs); err != nil {
+		fmt.Fprintf(stderr, "slowroutes report: %v\n", err)
+		status = 1
+	}
+	closeLogs()
+	rd := &source.Reader{P: p, Stdin: stdin}
+	for _, path := range rest {
 		if err := rd.Path(path); err != nil {
 			fmt.Fprintf(stderr, "slowroutes report: %v\n", err)
 			if !source.IsEnvelopeError(err) {
