@@ -7,7 +7,6 @@ import (
 
 	"github.com/slowroutes/slowroutes/metrics"
 	"github.com/slowroutes/slowroutes/parse"
-	"github.com/slowroutes/slowroutes/route"
 )
 
 // slot is the log a record came from; an outcome holds one record of each.
@@ -69,7 +68,10 @@ type evidence struct {
 // (a gunicorn WORKER TIMEOUT whose stream did not show what the worker was
 // doing): such a timeout stays its own outcome, on route "unknown".
 func (j *Joiner) read(ev *evidence, row *metrics.Row, rec *parse.Record, stream uint32, clock int64) bool {
-	*ev = evidence{row: row, stream: stream, pid: rec.PID, status: rec.Status, start: unknown, end: unknown}
+	// Field by field: every one is set below, and a composite literal
+	// would zero and copy the whole struct.
+	ev.row, ev.stream, ev.pid, ev.status, ev.start, ev.end = row, stream, rec.PID, rec.Status, unknown, unknown
+	ev.timeout, ev.kill, ev.hasID, ev.id = parse.TimeoutNone, false, false, 0
 	switch rec.Source {
 	case parse.SourceNginx:
 		ev.slot = slotProxy
@@ -94,9 +96,11 @@ func (j *Joiner) read(ev *evidence, row *metrics.Row, rec *parse.Record, stream 
 	case rec.Kind == parse.KindRequest && rec.Source == parse.SourceNginx && rec.Status == 504:
 		ev.timeout = parse.TimeoutNginx504
 	}
+	// A line without a time of its own was written after its stream's last
+	// time, and (read side by side) after the join's clock.
 	ev.at = rec.TimeUS
 	if ev.at == 0 {
-		ev.at = max(rec.StartUS, clock)
+		ev.at = max(rec.StartUS, clock, j.wm)
 	}
 	if len(rec.URI) == 0 {
 		j.settleAloneRecord(ev)
@@ -108,11 +112,14 @@ func (j *Joiner) read(ev *evidence, row *metrics.Row, rec *parse.Record, stream 
 		pathEnd = len(uri)
 	}
 	ev.path = nonzero(maphash.Bytes(j.seed, uri[:pathEnd]))
+	ev.full = ev.path
+	if pathEnd < len(uri) {
+		ev.full = nonzero(maphash.Bytes(j.seed, uri))
+	}
 	// uWSGI, nginx and gunicorn's access log write the request target as
 	// the client sent it; an app's "path" and gunicorn's [DEBUG] start line
 	// (the URI of a WORKER TIMEOUT) may lack the query.
 	ev.hasFull = rec.Source != parse.SourceApp && !(rec.Source == parse.SourceGunicorn && ev.kill)
-	ev.full = nonzero(maphash.Bytes(j.seed, uri))
 	ev.method = methodCode(rec.Method)
 	if len(rec.RequestID) > 0 {
 		ev.id, ev.hasID = nonzero(maphash.Bytes(j.seed, rec.RequestID)), true
@@ -204,16 +211,29 @@ func nonzero(h uint64) uint64 {
 	return h
 }
 
-// methodCode numbers the methods route.Method keeps (0: none).
+// methodCode numbers the methods (0: none, 10: any other).
 func methodCode(m []byte) uint8 {
-	m = route.Method(m)
-	if len(m) == 0 {
+	switch string(m) {
+	case "":
 		return 0
+	case "GET":
+		return 1
+	case "POST":
+		return 2
+	case "PUT":
+		return 3
+	case "PATCH":
+		return 4
+	case "DELETE":
+		return 5
+	case "HEAD":
+		return 6
+	case "OPTIONS":
+		return 7
+	case "CONNECT":
+		return 8
+	case "TRACE":
+		return 9
 	}
-	for i, name := range route.Methods {
-		if string(m) == name {
-			return uint8(i + 1)
-		}
-	}
-	return 0
+	return 10
 }

@@ -46,6 +46,36 @@ func (x *index) put(k, v uint64) {
 	x.n++
 }
 
+// delIf deletes k if it maps to v.
+func (x *index) delIf(k, v uint64) {
+	i := x.slot(k)
+	for ; x.keys[i] != k; i = (i + 1) & x.mask {
+		if x.keys[i] == 0 {
+			return
+		}
+	}
+	if x.vals[i] == v {
+		x.delAt(i)
+	}
+}
+
+// swap maps k to v and returns what k mapped to.
+func (x *index) swap(k, v uint64) (old uint64, ok bool) {
+	if 2*(x.n+1) > len(x.keys) {
+		x.grow(2 * len(x.keys))
+	}
+	i := x.slot(k)
+	for ; x.keys[i] != 0; i = (i + 1) & x.mask {
+		if x.keys[i] == k {
+			old, x.vals[i] = x.vals[i], v
+			return old, true
+		}
+	}
+	x.keys[i], x.vals[i] = k, v
+	x.n++
+	return 0, false
+}
+
 func (x *index) del(k uint64) {
 	i := x.slot(k)
 	for ; x.keys[i] != k; i = (i + 1) & x.mask {
@@ -53,6 +83,11 @@ func (x *index) del(k uint64) {
 			return
 		}
 	}
+	x.delAt(i)
+}
+
+// delAt empties slot i.
+func (x *index) delAt(i uint64) {
 	// Shift back the keys after i whose probe would pass over the hole.
 	for j := (i + 1) & x.mask; x.keys[j] != 0; j = (j + 1) & x.mask {
 		home := x.slot(x.keys[j])

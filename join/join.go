@@ -30,6 +30,7 @@ package join
 
 import (
 	"hash/maphash"
+	"math"
 	"time"
 
 	"github.com/slowroutes/slowroutes/metrics"
@@ -62,16 +63,21 @@ type Joiner struct {
 	counts  *metrics.JoinCounts
 	seed    maphash.Seed
 
-	// The window: outcomes by sequence number, seq&mask in outs; those
-	// from head to next (excluded) are held.
+	// The window (window.go): the outcomes of the last seconds by sequence
+	// number, seq&mask in outs, from head to next (excluded); and, in far,
+	// those nginx gave up on, kept for the Horizon.
 	outs       []outcome
+	links      []link // of the outcomes, at the same places
 	mask, head uint64
 	next       uint64
+	far        farRing
 	wm         int64 // the log time up to which records are in (µs)
 	given      bool  // the reader gives wm (SetClock); else it is the latest record's time
 
 	byPath index // path hash -> latest outcome with that path
 	byID   index // request id hash -> latest outcome with that id
+	// byGaveUp: path hash -> latest outcome nginx gave up on, without a worker record
+	byGaveUp index
 	// workers pairs an app's lines with its worker's records, by stream and pid.
 	workers   workers
 	nextSweep int64
@@ -93,9 +99,11 @@ func New(cfg Config, counts *metrics.JoinCounts) *Joiner {
 		seed: maphash.MakeSeed(), head: 1, next: 1,
 	}
 	n := min(initial, ceilPow2(j.max))
-	j.outs, j.mask = make([]outcome, n), uint64(n-1)
+	j.outs, j.links, j.mask = make([]outcome, n), make([]link, n), uint64(n-1)
 	j.byPath.init(2 * n)
 	j.byID.init(2 * n)
+	j.byGaveUp.init(2 * n)
+	j.far.init(64)
 	j.workers.byKey.init(64)
 	return j
 }
@@ -111,8 +119,8 @@ func (j *Joiner) Add(row *metrics.Row, rec *parse.Record, stream uint32, clock i
 	}
 	if !j.given && ev.at > j.wm {
 		j.wm = ev.at
+		j.expire()
 	}
-	j.expire()
 	if ev.slot == slotApp {
 		j.addApp(&ev)
 		return
@@ -152,76 +160,12 @@ func (j *Joiner) ReleaseClock() { j.given = false }
 func (j *Joiner) Flush() {
 	j.flushWorkers()
 	for ; j.head < j.next; j.head++ {
-		j.settle(j.at(j.head))
+		j.settle(&j.outs[j.head&j.mask])
 	}
+	j.expireFar(math.MaxInt64)
 	j.byPath.clear()
 	j.byID.clear()
-}
-
-// at is the outcome of sequence number seq.
-func (j *Joiner) at(seq uint64) *outcome { return &j.outs[seq&j.mask] }
-
-// live returns the outcome of seq if the window still holds it.
-func (j *Joiner) live(seq uint64) *outcome {
-	if seq < j.head || seq >= j.next {
-		return nil
-	}
-	return j.at(seq)
-}
-
-// expire settles the outcomes begun before the window, and sweeps app
-// lines that waited for their worker too long.
-func (j *Joiner) expire() {
-	limit := j.wm - j.horizon
-	for j.head < j.next {
-		o := j.at(j.head)
-		if o.created >= limit {
-			break
-		}
-		j.settle(o)
-		j.head++
-	}
-	if j.wm >= j.nextSweep {
-		j.sweep(limit)
-		j.nextSweep = j.wm + j.horizon/4
-	}
-}
-
-// open starts an outcome with ev.
-func (j *Joiner) open(ev *evidence) *outcome {
-	if j.next-j.head == uint64(len(j.outs)) {
-		if len(j.outs) < j.max {
-			j.grow()
-		} else {
-			j.settle(j.at(j.head))
-			j.head++
-			j.counts.Early++
-		}
-	}
-	seq := j.next
-	j.next++
-	o := j.at(seq)
-	*o = outcome{seq: seq, created: ev.at, path: ev.path}
-	if prev, ok := j.byPath.get(ev.path); ok && j.live(prev) != nil {
-		o.prevPath = prev
-	}
-	j.byPath.put(ev.path, seq)
-	j.attach(o, ev, false)
-	return o
-}
-
-// grow doubles the ring (and its indexes' room), keeping every outcome at
-// its sequence number.
-func (j *Joiner) grow() {
-	n := 2 * len(j.outs)
-	outs := make([]outcome, n)
-	mask := uint64(n - 1)
-	for seq := j.head; seq < j.next; seq++ {
-		outs[seq&mask] = *j.at(seq)
-	}
-	j.outs, j.mask = outs, mask
-	j.byPath.grow(2 * n)
-	j.byID.grow(2 * n)
+	j.byGaveUp.clear()
 }
 
 // settle counts an outcome on its row and forgets it.
@@ -243,13 +187,12 @@ func (j *Joiner) settle(o *outcome) {
 	default:
 		j.counts.Unmatched++
 	}
-	if seq, ok := j.byPath.get(o.path); ok && seq == o.seq {
-		j.byPath.del(o.path)
-	}
+	j.byPath.delIf(o.path, o.seq)
 	if o.hasID {
-		if seq, ok := j.byID.get(o.id); ok && seq == o.seq {
-			j.byID.del(o.id)
-		}
+		j.byID.delIf(o.id, o.seq)
+	}
+	if o.onGaveUp {
+		j.byGaveUp.delIf(o.path, o.seq)
 	}
 	o.row = nil
 }

@@ -51,15 +51,26 @@ const (
 	// KillSlack bounds how long after a worker's kill nginx may see its
 	// connection close, µs.
 	KillSlack = 2_500_000
-	// maxCandidates bounds the outcomes of one path a record is compared
-	// with, newest first.
-	maxCandidates = 64
+	// A record is compared with the outcomes of its path whose latest record
+	// is at most nearUS older, at most nearCandidates of them, newest first: the
+	// records of a request whose worker answered, or was killed under
+	// nginx, are written within a few seconds of each other. Only a
+	// worker's record may come long after nginx's (nginx gave up first):
+	// it is also compared with up to farCandidates outcomes of its path
+	// that nginx gave up on and no worker record joined yet, over the
+	// whole window.
+	nearUS         = 4_000_000
+	nearCandidates = 8
+	farCandidates  = 64
 )
 
 // outcome is one request: what its records said, merged.
 type outcome struct {
 	seq, prevPath  uint64 // its sequence number; that of the previous outcome of its path
+	prevGaveUp     uint64 // that of the previous outcome of its path nginx gave up on
+	onGaveUp       bool   // it is in the chain of prevGaveUp
 	created        int64  // log time of its first record
+	last           int64  // log time of its latest record
 	path, full, id uint64
 	hasFull, hasID bool
 	byID           bool // a record of it was joined by request id
@@ -80,6 +91,7 @@ type outcome struct {
 // attach adds ev to o.
 func (j *Joiner) attach(o *outcome, ev *evidence, byID bool) {
 	o.slots |= ev.slot
+	o.last = max(o.last, ev.at)
 	if o.records < 255 {
 		o.records++
 	}
@@ -111,6 +123,39 @@ func (j *Joiner) attach(o *outcome, ev *evidence, byID bool) {
 	if s := rowScore(ev); o.row == nil || s > o.rowScore {
 		o.row, o.rowScore = ev.row, s
 	}
+	j.noteGaveUp(o)
+	j.sync(o)
+}
+
+// link is what the walk along a path's outcomes reads of each: a small
+// array apart from the outcomes, so that passing over those that cannot be
+// a record's costs little.
+type link struct {
+	prev   uint64 // prevPath
+	last   int64
+	slots  slot
+	method uint8
+	gone   bool // merged into another
+}
+
+// sync copies what the walk reads of o into its link.
+func (j *Joiner) sync(o *outcome) {
+	if j.recent(o) {
+		j.links[o.seq&j.mask] = link{prev: o.prevPath, last: o.last, slots: o.slots, method: o.method, gone: o.row == nil}
+	}
+}
+
+// noteGaveUp chains an outcome nginx gave up on (504, or 499 for the
+// client), whose worker record may come much later.
+func (j *Joiner) noteGaveUp(o *outcome) {
+	if o.onGaveUp || o.slots&slotWorker != 0 || o.pStatus != 504 && o.pStatus != 499 {
+		return
+	}
+	if prev, ok := j.byGaveUp.get(o.path); ok && j.live(prev) != nil {
+		o.prevGaveUp = prev
+	}
+	j.byGaveUp.put(o.path, o.seq)
+	o.onGaveUp = true
 }
 
 // rowScore ranks the rows of an outcome's records: the row that names the
@@ -186,22 +231,42 @@ func (j *Joiner) bestFit(ev *evidence, into *outcome) *outcome {
 		bestTier  int
 		bestScore int64
 	)
-	seq, ok := j.byPath.get(ev.path)
-	for n := 0; ok && n < maxCandidates; n++ {
-		o := j.live(seq)
-		if o == nil {
-			break
-		}
-		seq, ok = o.prevPath, o.prevPath != 0
+	consider := func(o *outcome) {
 		if o.row == nil || o.slots&ev.slot != 0 || !o.sameRequest(ev) {
-			continue
+			return
 		}
 		if into != nil && (o == into || o.slots&into.slots != 0 || o.hasID && into.hasID && o.id != into.id) {
-			continue
+			return
 		}
 		if fit, tier, score := o.fits(ev); fit && (best == nil || tier < bestTier || tier == bestTier && score < bestScore) {
 			best, bestTier, bestScore = o, tier, score
 		}
+	}
+	seq, ok := j.byPath.get(ev.path)
+	for n := 0; ok && n < nearCandidates && seq >= j.head && seq < j.next; n++ {
+		// (An outcome's place in the walk is when it began; its latest
+		// record may be newer than a later one's: a stream's first record is
+		// read before the others have caught up with it.)
+		l := &j.links[seq&j.mask]
+		if !l.gone && l.last >= ev.at-nearUS && l.slots&ev.slot == 0 && (l.method == 0 || ev.method == 0 || l.method == ev.method) {
+			consider(&j.outs[seq&j.mask])
+			if best != nil && bestTier == 0 && bestScore == 0 {
+				break // the times agree to their last digit: none fits better
+			}
+		}
+		seq, ok = l.prev, l.prev != 0
+	}
+	if ev.slot != slotWorker {
+		return best
+	}
+	seq, ok = j.byGaveUp.get(ev.path)
+	for n := 0; ok && n < farCandidates; n++ {
+		o := j.live(seq)
+		if o == nil {
+			break
+		}
+		seq, ok = o.prevGaveUp, o.prevGaveUp != 0
+		consider(o)
 	}
 	return best
 }
@@ -220,6 +285,7 @@ func (j *Joiner) merge(dst, src *outcome) {
 		dst.wStatus, dst.wKill, dst.wStart, dst.wEnd = src.wStatus, src.wKill, src.wStart, src.wEnd
 	}
 	dst.slots |= src.slots
+	dst.last = max(dst.last, src.last)
 	dst.records = uint8(min(int(dst.records)+int(src.records), 255))
 	dst.byID = dst.byID || src.byID
 	dst.timeouts |= src.timeouts
@@ -233,6 +299,9 @@ func (j *Joiner) merge(dst, src *outcome) {
 		dst.row, dst.rowScore = src.row, src.rowScore
 	}
 	src.row = nil
+	j.noteGaveUp(dst)
+	j.sync(dst)
+	j.sync(src)
 }
 
 // proxyView is nginx's side of a request.
