@@ -20,12 +20,12 @@
 // worker's (uWSGI or gunicorn: a request line or a kill) and the app's, so
 // two requests that one server logged are never joined to each other.
 //
-// The join is linear in its input and bounded in memory: it keeps the
-// outcomes begun within the last Config.Horizon of log time (at most
-// Config.MaxOutcomes of them) in a ring, and settles older ones as time
-// advances. Records must come roughly in log time order across streams
-// (pipeline.Interleave reads files so, and sets the join's clock); a record
-// older than the window joins nothing.
+// The join is linear in its input and bounded in memory (window.go): it
+// holds the outcomes of the last seconds of log time, and those nginx gave
+// up on for Config.Horizon, at most Config.MaxOutcomes of each, and settles
+// them as time advances. Records must come roughly in log time order across
+// streams (pipeline.Interleave reads files so, and sets the join's clock);
+// a record older than the window joins nothing.
 package join
 
 import (
@@ -39,14 +39,14 @@ import (
 
 // Config configures a Joiner. The zero value means the defaults.
 type Config struct {
-	// Horizon is how long after a request's first record its other records
-	// may still come, in log time: longer than the longest a worker runs on
-	// after its proxy gave up (uWSGI harakiri, gunicorn --timeout: the kill
-	// comes up to 2 s after them) and than any request's duration whose
-	// records should be joined. DefaultHorizon when zero.
+	// Horizon is how long an outcome nginx gave up on (a 504, a 499) waits
+	// for its worker's record, in log time: longer than the longest a
+	// worker runs on after nginx gave up (uWSGI harakiri, gunicorn
+	// --timeout: the kill comes up to 2 s after them). DefaultHorizon when zero.
 	Horizon time.Duration
-	// MaxOutcomes bounds the outcomes held at once; past it the oldest is
-	// settled early (metrics.JoinCounts.Early). DefaultMaxOutcomes when zero.
+	// MaxOutcomes bounds the recent outcomes held at once, and those that
+	// wait; past it the oldest is settled early (metrics.JoinCounts.Early).
+	// DefaultMaxOutcomes when zero.
 	MaxOutcomes int
 }
 
