@@ -284,23 +284,6 @@ func TestHarakiri(t *testing.T) {
 			banners:  2, kills: 1,
 		},
 		{
-			// testdata/captures/incidents/uwsgi-ids/uwsgi.log: the client's
-			// SIGUSR2 makes the worker write "WAS managing" before the banner.
-			name: "real WAS managing lines before the banner and the status block of the same request",
-			lines: []string{
-				`HARAKIRI: --- uWSGI worker 2 (pid: 31917) WAS managing request /invoices/4242/pdf?regenerate=1 since Tue Dec  1 07:24:32 2026 ---`,
-				`HARAKIRI: --- uWSGI worker 2 (pid: 31917) WAS managing request /invoices/4242/pdf?regenerate=1 since Tue Dec  1 07:24:32 2026 ---`,
-				`Tue Dec  1 07:24:36 2026 - *** HARAKIRI ON WORKER 2 (pid: 31917, try: 1) ***`,
-				`HARAKIRI: -- syscall> 230 0x1 0x1 0x7fff7e951fa0 0x0 0x0 0x0 0x7fff7e951f60 0x7f2a41d41545`,
-				`Tue Dec  1 07:24:36 2026 - HARAKIRI !!! worker 2 status !!!`,
-				`Tue Dec  1 07:24:36 2026 - HARAKIRI [core 0] 127.0.0.2 - GET /invoices/4242/pdf?regenerate=1 since 1796109872`,
-				`Tue Dec  1 07:24:36 2026 - HARAKIRI !!! end of worker 2 status !!!`,
-				`DAMN ! worker 2 (pid: 31917) died, killed by signal 9 :( trying respawn ...`,
-			},
-			timeouts: []string{"uwsgi_harakiri  /invoices/4242/pdf?regenerate=1"},
-			banners:  1, kills: 1,
-		},
-		{
 			name: "hand-written banner with an empty status block is an idle worker kill",
 			lines: []string{
 				`Sun Nov 22 23:30:41 2026 - *** HARAKIRI ON WORKER 1 (pid: 50, try: 1) ***`,
