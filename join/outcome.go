@@ -1,9 +1,6 @@
 package join
 
-import (
-	"github.com/slowroutes/slowroutes/metrics"
-	"github.com/slowroutes/slowroutes/route"
-)
+import "github.com/slowroutes/slowroutes/metrics"
 
 // outcome is one request: what its records said, merged.
 type outcome struct {
@@ -61,7 +58,9 @@ func (j *Joiner) attach(o *outcome, ev *evidence, byID bool) {
 	case slotWorker:
 		o.wStatus, o.wKill, o.wStart, o.wEnd = ev.status, ev.kill, ev.start, ev.end
 	}
-	if s := rowScore(ev); o.row == nil || s > o.rowScore {
+	if o.records == 1 {
+		o.row, o.rowScore = ev.row, rowScore(ev)
+	} else if s := rowScore(ev); s > o.rowScore {
 		o.row, o.rowScore = ev.row, s
 	}
 	j.noteGaveUp(o)
@@ -103,15 +102,13 @@ func (j *Joiner) noteGaveUp(o *outcome) {
 // route, then the GraphQL operation, then the method, wins; of equals,
 // nginx's (the outermost server's).
 func rowScore(ev *evidence) uint8 {
-	var s uint8
-	r := ev.row
-	if r.Route != route.Unknown {
-		s += 8
-	}
-	if r.Operation != "" {
+	// Every record here names its route: those that do not (a WORKER
+	// TIMEOUT on route "unknown") never join.
+	s := uint8(8)
+	if ev.row.Operation != "" {
 		s += 4
 	}
-	if r.Method != "" {
+	if ev.method != 0 {
 		s += 2
 	}
 	if ev.slot == slotProxy {
