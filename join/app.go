@@ -123,6 +123,9 @@ func (j *Joiner) sweep(limit int64) {
 	ws := &j.workers
 	for i := range ws.slots {
 		w := &ws.slots[i]
+		if w.key != 0 && w.last == 0 {
+			w.last = j.wm // heard of before any time was known
+		}
 		if w.key == 0 || w.last >= limit {
 			continue
 		}

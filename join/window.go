@@ -54,6 +54,12 @@ func (j *Joiner) expire() {
 	nearLimit, farLimit := j.wm-retainUS, j.wm-j.horizon
 	for j.head < j.next {
 		o := &j.outs[j.head&j.mask]
+		if o.row != nil && o.last == 0 {
+			// Begun before any time was known (an app line at the top of
+			// its stream): it takes the first time known.
+			o.created, o.last = j.wm, j.wm
+			j.sync(o)
+		}
 		if o.row != nil && o.last >= nearLimit {
 			break
 		}
