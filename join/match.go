@@ -124,11 +124,11 @@ func (j *Joiner) bestFit(ev *evidence, into *outcome) *outcome {
 	}
 	seq, ok := j.byPath.get(ev.path)
 	for n := 0; ok && n < nearCandidates && seq >= j.head && seq < j.next; n++ {
-		// (An outcome's place in the walk is when it began; its latest
-		// record may be newer than a later one's: a stream's first record is
-		// read before the others have caught up with it.)
 		l := &j.links[seq&j.mask]
-		if !l.gone && l.last >= ev.at-nearUS && l.slots&ev.slot == 0 && (l.method == 0 || ev.method == 0 || l.method == ev.method) {
+		if l.last < ev.at-nearUS {
+			break // outcomes begun earlier are older still
+		}
+		if !l.gone && l.slots&ev.slot == 0 && (l.method == 0 || ev.method == 0 || l.method == ev.method) {
 			consider(&j.outs[seq&j.mask])
 			if best != nil && bestTier == 0 && bestScore == 0 {
 				break // the times agree to their last digit: none fits better

@@ -2,9 +2,12 @@ package pipeline
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/slowroutes/slowroutes/parse"
 )
 
 // Input is one log stream for Interleave: a file, say, with its name.
@@ -47,6 +50,7 @@ func (p *Pipeline) Interleave(inputs []Input) error {
 	cs := make([]cursor, len(inputs))
 	for i, in := range inputs {
 		cs[i] = cursor{in: in, s: p.Stream(nil, []byte(in.Name)), br: bufio.NewReaderSize(in.R, readChunk)}
+		cs[i].s.clock = p.firstTime(cs[i].br, in.Name)
 	}
 	for {
 		i, limit := behind(cs)
@@ -138,4 +142,24 @@ func (p *Pipeline) next(c *cursor) {
 		p.Line(c.s, b, 0)
 		return
 	}
+}
+
+// firstTime is the log time of the first record in the buffered head of an
+// input, read by a throwaway parser and left unread: an input whose log
+// begins later than the others' is then read once they have caught up with
+// it, not its first record long before its time. 0 when the head has none.
+func (p *Pipeline) firstTime(br *bufio.Reader, name string) int64 {
+	head, _ := br.Peek(readChunk)
+	s := parse.NewStream(p.cfg.Parse, name)
+	var t int64
+	for len(head) > 0 && t == 0 {
+		line := head
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			line, head = head[:i], head[i+1:]
+		} else {
+			head = nil
+		}
+		s.Line(line, 0, func(r *parse.Record) { t = max(r.TimeUS, r.StartUS) })
+	}
+	return t
 }
