@@ -132,6 +132,12 @@ func (j *Joiner) Add(row *metrics.Row, rec *parse.Record, stream uint32, clock i
 		o = j.byTime(&ev)
 	}
 	if o == nil {
+		if ev.at < j.wm-retainUS {
+			// Older than the window (a file read after a newer one): nothing
+			// it could join is held, and nothing held would be its partner.
+			j.settleAlone(&ev)
+			return
+		}
 		o = j.open(&ev)
 	}
 	if ev.slot == slotWorker && ev.pid > 0 {
