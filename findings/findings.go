@@ -325,6 +325,7 @@ func (t *Tracker) Findings(agg *metrics.Aggregates, dst []metrics.Finding) []met
 		}
 	})
 	sortFindings(dst[start:])
+	sat := len(dst)
 	agg.EachStreamWorkers(func(w *metrics.StreamWorkers) {
 		if w.SaturatedUS == 0 && w.ListenQueueFull == 0 {
 			return
@@ -344,6 +345,7 @@ func (t *Tracker) Findings(agg *metrics.Aggregates, dst []metrics.Finding) []met
 		})
 		dst = append(dst, fd)
 	})
+	sortFindings(dst[sat:]) // streams come in no particular order
 	return dst
 }
 
@@ -356,7 +358,10 @@ func sortFindings(f []metrics.Finding) {
 		if a.Requests != b.Requests {
 			return a.Requests > b.Requests
 		}
-		return keyLess(a.Key, b.Key)
+		if a.Key != b.Key {
+			return keyLess(a.Key, b.Key)
+		}
+		return a.Stream < b.Stream
 	})
 }
 

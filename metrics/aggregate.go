@@ -37,6 +37,8 @@ type Aggregates struct {
 	Lines     Lines
 	Events    Events
 	Envelopes Envelopes
+	// Join says how the rows' Distinct counts were formed.
+	Join JoinCounts
 	// OldestEventMS is the log event time of the oldest record counted
 	// (milliseconds since the epoch), 0 when none had one.
 	OldestEventMS int64
@@ -172,6 +174,7 @@ func (a *Aggregates) Reset() {
 	a.live = a.live[:0]
 	a.Lines, a.Events, a.Envelopes, a.OldestEventMS = Lines{}, Events{}, Envelopes{}, 0
 	a.resetWhy()
+	a.Join = JoinCounts{Enabled: a.Join.Enabled}
 }
 
 // Rows returns every row with facts, worst first: most timeouts, then

@@ -108,6 +108,8 @@ type Row struct {
 	// stuck; Findings the requests that show each finding (stuck.go, why.go).
 	Stuck    []Stuck
 	Findings [NumFindingKinds]int64
+	// Distinct counts each request once, when a join ran (Aggregates.Join).
+	Distinct Distinct
 
 	live bool // the row has facts since the last Reset
 }
@@ -165,6 +167,7 @@ func (r *Row) Merge(o *Row) {
 	r.ClientAborts += o.ClientAborts
 	r.Latency.Merge(&o.Latency)
 	r.mergeWhy(o)
+	r.Distinct.merge(&o.Distinct)
 }
 
 // reset clears the facts of r and keeps its memory for the next batch.
@@ -175,6 +178,7 @@ func (r *Row) reset() {
 	r.UpstreamFailures = [NumFailures]int64{}
 	r.Slow = [parse.NumSources]int64{}
 	r.Latency.Reset()
+	r.Distinct.reset()
 	for s := range r.Durations {
 		r.Durations[s] = r.Durations[s][:0]
 	}

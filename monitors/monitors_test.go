@@ -57,10 +57,18 @@ func TestMonitorsUseTheContract(t *testing.T) {
 			if err := json.Unmarshal(b, &doc); err != nil {
 				t.Fatal(err)
 			}
-			vars := map[string]bool{}
+			vars := map[string]templateVar{}
 			if tv, ok := doc["template_variables"].([]any); ok {
 				for _, v := range tv {
-					vars[v.(map[string]any)["name"].(string)] = true
+					m := v.(map[string]any)
+					tv := templateVar{prefix: m["prefix"].(string)}
+					for _, x := range m["available_values"].([]any) {
+						tv.values = append(tv.values, x.(string))
+					}
+					if d, _ := m["default"].(string); d != "*" {
+						tv.values = append(tv.values, d)
+					}
+					vars[m["name"].(string)] = tv
 				}
 			}
 			var qs []string
@@ -91,7 +99,14 @@ func TestMonitorsUseTheContract(t *testing.T) {
 	}
 }
 
-func checkRef(t *testing.T, q string, r []string, vars, groups map[string]bool) {
+// templateVar is a dashboard template variable: the tag it filters on and
+// the values it offers.
+type templateVar struct {
+	prefix string
+	values []string
+}
+
+func checkRef(t *testing.T, q string, r []string, vars map[string]templateVar, groups map[string]bool) {
 	t.Helper()
 	agg, full, filter, by := r[1], r[2], r[3], r[4]
 	name, ok := strings.CutPrefix(full, dogstatsd.DefaultNamespace+".")
@@ -112,11 +127,17 @@ func checkRef(t *testing.T, q string, r []string, vars, groups map[string]bool) 
 		switch {
 		case f == "*":
 		case strings.HasPrefix(f, "$"):
-			if !vars[f[1:]] {
+			v, ok := vars[f[1:]]
+			if !ok {
 				t.Errorf("%q: template variable %s is not defined", q, f)
 			}
-			if !has(f[1:]) {
-				t.Errorf("%q: %s has no tag %s", q, full, f[1:])
+			if !has(v.prefix) {
+				t.Errorf("%q: %s has no tag %s", q, full, v.prefix)
+			}
+			for _, x := range v.values {
+				if !spec.AllowsValue(v.prefix, x) {
+					t.Errorf("%q: %s has no tag %s:%s", q, full, v.prefix, x)
+				}
 			}
 		default:
 			k, v, _ := strings.Cut(f, ":")

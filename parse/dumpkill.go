@@ -184,8 +184,10 @@ func (d *dumps) record(s *Stream, r *Record, emit func(*Record)) {
 		if r.PID <= 0 {
 			break
 		}
-		if st := s.gs.starts[r.PID]; st != nil {
-			st.active = false // killed or gone: serving nothing
+		// Killed or gone: serving nothing. Not yet at a harakiri's banner:
+		// its status block, next, names the request (and takes its id).
+		if st := s.gs.starts[r.PID]; st != nil && r.Kind != KindHarakiri {
+			st.active = false
 		}
 		if r.Kind == KindTimeout {
 			d.settleStuck(s, emit, r.PID, r, false)

@@ -1,5 +1,7 @@
 package parse
 
+import "bytes"
+
 // The gunicorn part of the Stream: which request each worker was serving,
 // so that the arbiter's WORKER TIMEOUT, which names only the worker, gets
 // a route. gunicorn 20.1.0 at its default log level writes, for one
@@ -34,12 +36,17 @@ type gunicornState struct {
 	waiting int // pending timeouts in use
 }
 
-// requestStart is the last request a gunicorn worker began.
+// requestStart is the last request a worker process began, as its
+// request-start lines say (gunicorn's "[DEBUG] GET /path", an app's JSON
+// request start with a pid): what a later gunicorn WORKER TIMEOUT was
+// doing, and the request id a later harakiri of that worker belongs to.
 type requestStart struct {
 	method, uri []byte
-	active      bool  // false once the request finished or timed out; the buffers stay for reuse
-	eventMS     int64 // of the line that started it
-	finishMS    int64 // of the latest line that finished a request of the worker
+	id          []byte // request id of the start line, empty when it logged none
+	startUS     int64  // when it began, 0 when the line had no time
+	active      bool   // false once the request finished or timed out; the buffers stay for reuse
+	eventMS     int64  // of the line that started it
+	finishMS    int64  // of the latest line that finished a request of the worker
 }
 
 // pendingTimeout is a WORKER TIMEOUT waiting for the dying worker's lines.
@@ -48,13 +55,28 @@ type pendingTimeout struct {
 	eventMS     int64
 	timeUS      int64
 	method, uri []byte // the request the worker last started, if any
+	id          []byte // and its request id
+	startUS     int64  // and when it began
 	used        bool
 }
 
-// remember keeps the request a worker began, for a later WORKER TIMEOUT.
-func (s *Stream) remember(pid int, method, uri []byte) {
+// remember keeps the request start r (its times read) of its worker. Two
+// start lines of one worker for one path — gunicorn's [DEBUG] line and the
+// app's own, gunicorn 20.1.0 with --log-level debug:
+//
+//	[2026-11-22 23:31:06 +0000] [6859] [DEBUG] GET /slow/11
+//	{"event":"request_started","pid":6859,"method":"GET","path":"/slow/11"}
+//
+// are one request when one of them has no time: the second keeps what the
+// first knew (its time) and adds what it knows (an id).
+func (s *Stream) remember(r *Record) {
+	pid := r.PID
 	if pid <= 0 {
 		return
+	}
+	at := r.StartUS
+	if at == 0 {
+		at = r.TimeUS
 	}
 	g := &s.gs
 	st := g.starts[pid]
@@ -65,10 +87,43 @@ func (s *Stream) remember(pid int, method, uri []byte) {
 		st = &requestStart{}
 		g.starts[pid] = st
 	}
-	st.method = append(st.method[:0], method...)
-	st.uri = append(st.uri[:0], uri...)
+	if st.active && samePath(st.uri, r.URI) && (at == 0 || st.startUS == 0) {
+		if st.startUS == 0 {
+			st.startUS = at
+		}
+		if len(r.RequestID) > 0 {
+			st.id = append(st.id[:0], r.RequestID...)
+		}
+		return
+	}
+	st.method = append(st.method[:0], r.Method...)
+	st.uri = append(st.uri[:0], r.URI...)
+	st.id = append(st.id[:0], r.RequestID...)
+	st.startUS = at
 	// A start delivered after a later finish of the same worker is over.
 	st.active, st.eventMS = s.eventMS == 0 || s.eventMS >= st.finishMS, s.eventMS
+}
+
+// startID is the request id of the request worker pid began, when its
+// path is that of uri (a harakiri names the URI with its query; an app's
+// start line often the path only).
+func (s *Stream) startID(pid int, uri []byte) []byte {
+	st := s.gs.starts[pid]
+	if st == nil || !st.active || len(st.id) == 0 || !samePath(st.uri, uri) {
+		return nil
+	}
+	return st.id
+}
+
+// samePath says whether two request targets have the same path.
+func samePath(a, b []byte) bool {
+	if i := bytes.IndexByte(a, '?'); i >= 0 {
+		a = a[:i]
+	}
+	if i := bytes.IndexByte(b, '?'); i >= 0 {
+		b = b[:i]
+	}
+	return bytes.Equal(a, b)
 }
 
 // requestFinished reads a finished request of worker pid r.PID. It reports
@@ -108,6 +163,9 @@ func (s *Stream) requestFinished(r *Record, emit func(*Record)) bool {
 		// arbiter killed it: its start (busy workers, gunicorn's timeout).
 		r.StartUS = p.timeUS - r.DurationUS
 	}
+	if len(r.RequestID) == 0 && len(p.id) > 0 {
+		r.RequestID = p.id
+	}
 	s.emit(r, emit)
 	return true
 }
@@ -117,10 +175,10 @@ func (s *Stream) gunicorn(emit func(*Record)) {
 	r.TimeText, r.TimeLayout = ev.Time, TimeYMD
 	switch ev.Kind {
 	case GunicornRequestStart:
-		s.remember(ev.PID, ev.Method, ev.URI)
 		r.Kind, r.Source, r.PID, r.Method, r.URI = KindRequestStart, SourceGunicorn, ev.PID, ev.Method, ev.URI
 		r.StartText, r.StartLayout = ev.Time, TimeYMD
 		s.emit(r, emit)
+		s.remember(r)
 	case GunicornWorkerTimeout:
 		// The worker's own lines come next; a second timeout of the same
 		// worker settles the first.
@@ -130,10 +188,12 @@ func (s *Stream) gunicorn(emit func(*Record)) {
 		}
 		p := g.newPending()
 		p.worker, p.eventMS, p.timeUS = ev.Worker, s.eventMS, s.lineUS(r)
-		p.method, p.uri = p.method[:0], p.uri[:0]
+		p.method, p.uri, p.id, p.startUS = p.method[:0], p.uri[:0], p.id[:0], 0
 		if st := g.starts[ev.Worker]; st != nil && st.active && (st.eventMS == 0 || p.eventMS == 0 || st.eventMS <= p.eventMS) {
 			p.method = append(p.method, st.method...)
 			p.uri = append(p.uri, st.uri...)
+			p.id = append(p.id, st.id...)
+			p.startUS = st.startUS
 			st.active = false
 		}
 	case GunicornWorkerExiting:
@@ -166,7 +226,10 @@ func (s *Stream) settleTimeout(worker int, emit func(*Record)) {
 	r.Reset()
 	r.Kind, r.Source, r.Timeout, r.PID, r.EventMS, r.TimeUS = KindTimeout, SourceGunicorn, TimeoutGunicornWorker, worker, p.eventMS, p.timeUS
 	if len(p.uri) > 0 {
-		r.Method, r.URI = p.method, p.uri
+		r.Method, r.URI, r.StartUS = p.method, p.uri, p.startUS
+	}
+	if len(p.id) > 0 {
+		r.RequestID = p.id
 	}
 	s.emit(r, emit)
 }

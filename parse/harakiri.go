@@ -186,6 +186,7 @@ func (s *Stream) harakiriRequest(pid int, start int64, hasStart, ctime bool, met
 	}
 	r := &s.rec
 	r.Kind, r.Timeout, r.PID, r.Method, r.URI = KindTimeout, TimeoutHarakiri, pid, method, uri
+	r.RequestID = s.startID(pid, uri) // the app's start line of the killed request, if it logged an id
 	s.emit(r, emit)
 }
 

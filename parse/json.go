@@ -26,12 +26,14 @@ const (
 	fieldNginx                          // a field only nginx logs write: marks the source
 	fieldClient                         // the client's address
 	fieldAgent                          // the User-Agent header
+	fieldRequestID                      // the request's id; of several, the one of the lowest rank
 )
 
 type jsonSlot struct {
 	field jsonField
 	unit  int64 // microseconds per unit, for fieldDuration
 	nginx bool  // only nginx logs name a member so: the line is nginx's
+	rank  uint8 // fieldRequestID: of several ids on a line, the lowest rank wins
 }
 
 // JSONFields maps the member names of structured (JSON) request logs to their
@@ -71,6 +73,14 @@ func DefaultJSONFields() *JSONFields {
 	f.byName["remote_addr"] = jsonSlot{field: fieldClient, nginx: true}
 	add(fieldClient, 0, "client_addr", "client_ip")
 	add(fieldAgent, 0, "http_user_agent", "user_agent")
+	// An X-Request-ID header is what every hop sees; nginx's own
+	// $request_id (logged as "request_id" beside "http_x_request_id")
+	// names the request only where nginx forwards it.
+	f.byName["http_x_request_id"] = jsonSlot{field: fieldRequestID, rank: 1}
+	f.byName["x_request_id"] = jsonSlot{field: fieldRequestID, rank: 1}
+	for _, n := range []string{"request_id", "requestId", "trace_id"} {
+		f.byName[n] = jsonSlot{field: fieldRequestID, rank: 2}
+	}
 	return f
 }
 
@@ -79,12 +89,12 @@ var jsonFieldNames = map[string]jsonSlot{
 	"route": {field: fieldRoute}, "method": {field: fieldMethod}, "status": {field: fieldStatus},
 	"pid": {field: fieldPID}, "operation": {field: fieldOperation}, "body": {field: fieldBody},
 	"duration_ms": {field: fieldDuration, unit: 1000}, "duration_us": {field: fieldDuration, unit: 1}, "duration_s": {field: fieldDuration, unit: 1e6},
-	"time": {field: fieldTime},
+	"time": {field: fieldTime}, "request_id": {field: fieldRequestID, rank: 1},
 }
 
 // Set adds member names from a spec such as "path=req_path,duration_ms=took,operation=gql_op".
 // The keys are path, url, request, route, method, status, pid, operation,
-// body, duration_ms, duration_us, duration_s and time. A name given here
+// body, duration_ms, duration_us, duration_s, time and request_id. A name given here
 // takes its meaning from the spec, overriding a default.
 func (f *JSONFields) Set(spec string) error {
 	for _, kv := range strings.Split(spec, ",") {
@@ -95,7 +105,7 @@ func (f *JSONFields) Set(spec string) error {
 		k, name, ok := strings.Cut(kv, "=")
 		slot, known := jsonFieldNames[strings.TrimSpace(k)]
 		if !ok || !known || strings.TrimSpace(name) == "" {
-			return fmt.Errorf("json field %q: want KEY=NAME with KEY one of path, url, request, route, method, status, pid, operation, body, duration_ms, duration_us, duration_s, time", kv)
+			return fmt.Errorf("json field %q: want KEY=NAME with KEY one of path, url, request, route, method, status, pid, operation, body, duration_ms, duration_us, duration_s, time, request_id", kv)
 		}
 		f.byName[strings.TrimSpace(name)] = slot
 	}
@@ -127,6 +137,7 @@ func ParseJSON(line []byte, fields *JSONFields, r *Record, scratch *[]byte) (ok 
 		path, request    []byte
 		status, pid      int
 		hasStatus, nginx bool
+		idRank           uint8
 	)
 	for {
 		more, err := o.Next(&m)
@@ -185,8 +196,14 @@ func ParseJSON(line []byte, fields *JSONFields, r *Record, scratch *[]byte) (ok 
 			}
 			r.DurationUS, r.HasDuration = us, true
 		case fieldTime:
-			if l := LayoutOf(raw); l != TimeNone {
+			// nginx logs "msec" (ms) beside "time_iso8601" (seconds): the
+			// finer of two times wins, the first of two alike.
+			if l := LayoutOf(raw); l != TimeNone && (r.TimeText == nil || !hasFraction(r.TimeText) && hasFraction(raw)) {
 				r.TimeText, r.TimeLayout = raw, l
+			}
+		case fieldRequestID:
+			if !isMissing(raw) && (idRank == 0 || slot.rank < idRank) {
+				r.RequestID, idRank = raw, slot.rank
 			}
 		case fieldNginx:
 			nginx = true
@@ -246,6 +263,10 @@ func ParseJSON(line []byte, fields *JSONFields, r *Record, scratch *[]byte) (ok 
 	}
 	return true, nil
 }
+
+// hasFraction says whether a time is written with a fraction of a second
+// ("1796109861.407", "2026-11-22 22:42:10,123").
+func hasFraction(t []byte) bool { return bytes.IndexByte(t, '.') >= 0 || bytes.IndexByte(t, ',') >= 0 }
 
 // stripSchemeHost turns "https://api.example.com/x?y" into "/x?y".
 func stripSchemeHost(u []byte) []byte {

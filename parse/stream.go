@@ -141,6 +141,9 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 	switch line[0] {
 	case '[':
 		if ok, err := ParseUWSGIRequest(line, r); ok {
+			if err == nil {
+				r.RequestID = uwsgiTextRequestID(line)
+			}
 			return s.finish(ParserUWSGI, err, emit)
 		}
 		if ok, err := ParseGunicorn(line, &s.gev); ok {
@@ -172,6 +175,9 @@ func (s *Stream) Line(line []byte, eventMS int64, emit func(*Record)) (Parser, O
 			return s.finish(ParserNginxError, err, emit)
 		}
 		if p, ok, err := s.access(line); ok {
+			if err == nil && r.RequestID == nil {
+				r.RequestID = combinedTextRequestID(line)
+			}
 			return s.finish(p, err, emit)
 		}
 	}
@@ -198,7 +204,9 @@ func (s *Stream) finish(p Parser, err error, emit func(*Record)) (Parser, Outcom
 	case 0:
 		return p, Matched, NotMalformed
 	case KindRequestStart:
-		s.remember(r.PID, r.Method, r.URI)
+		s.emit(r, emit)
+		s.remember(r)
+		return p, Matched, NotMalformed
 	case KindRequest:
 		if s.requestFinished(r, emit) {
 			return p, Matched, NotMalformed // the killed request of a gunicorn worker timeout

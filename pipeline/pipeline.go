@@ -8,6 +8,7 @@ import (
 	"bytes"
 
 	"github.com/slowroutes/slowroutes/event"
+	"github.com/slowroutes/slowroutes/join"
 	"github.com/slowroutes/slowroutes/metrics"
 	"github.com/slowroutes/slowroutes/parse"
 	"github.com/slowroutes/slowroutes/route"
@@ -34,6 +35,10 @@ type Config struct {
 	MaxStreams int
 	// MaxFrames caps distinct stuck frames (default DefaultMaxFrames).
 	MaxFrames int
+	// Join, when set, joins the records of every stream into distinct
+	// request outcomes (rows' Distinct counts): for a pipeline that sees
+	// several servers' logs at once, read in log time order (Interleave).
+	Join *join.Config
 }
 
 // Defaults of Config.
@@ -54,7 +59,8 @@ type Pipeline struct {
 	ops      *route.Limiter
 	graphql  [][]byte
 	emit     func(*parse.Record)
-	why      // stuck frames, workers, findings (why.go)
+	why      // stuck frames, workers, findings, the stream being read (why.go)
+	join     *join.Joiner
 	routeBuf []byte
 	tmplBuf  []byte
 	opBuf    []byte
@@ -87,6 +93,9 @@ func New(cfg Config) *Pipeline {
 	}
 	p.why = newWhy(cfg)
 	p.emit = p.record
+	if cfg.Join != nil {
+		p.join = join.New(*cfg.Join, &p.agg.Join)
+	}
 	return p
 }
 
@@ -133,11 +142,15 @@ func (p *Pipeline) LineTooLong() {
 }
 
 func (p *Pipeline) record(rec *parse.Record) {
+	p.tick(rec)
 	var row *metrics.Row
 	switch rec.Kind {
 	case parse.KindRequest, parse.KindTimeout, parse.KindUpstreamFailure, parse.KindClientAbort:
 		row = p.rowOf(rec)
 		p.agg.Add(row, rec)
+		if p.join != nil && rec.Kind != parse.KindClientAbort {
+			p.join.Add(row, rec, uint32(p.cur.id), p.cur.clock)
+		}
 	case parse.KindStuck:
 		row = p.rowOf(rec)
 		p.agg.AddStuck(row, rec, p.frameOf(rec))

@@ -14,6 +14,7 @@ type Stream struct {
 	group string
 	last  uint64 // the pipeline's clock at its last use
 	id    uint64 // tells streams apart for as long as the pipeline lives
+	clock int64  // the latest log time (µs) of a record of this stream
 
 	// workers follows a server stream's workers, writing into sw (why.go);
 	// nil for a stream no server wrote.
@@ -68,12 +69,15 @@ func (p *Pipeline) Evict() (group string, ok bool) {
 }
 
 // Close settles the multi-line state of every stream (harakiri episodes
-// that named no request). Call it once all lines are in.
+// that named no request), and the join. Call it once all lines are in.
 func (p *Pipeline) Close() {
 	for _, s := range p.streams {
 		p.close(s)
 	}
 	p.conclude()
+	if p.join != nil {
+		p.join.Flush()
+	}
 }
 
 // CloseGroup settles and forgets the streams of one log group; "" closes

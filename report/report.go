@@ -17,7 +17,10 @@ import (
 // Document is the JSON contract of `slowroutes report --format json`
 // (docs in README.md). Fields are only ever added.
 type Document struct {
-	Lines     Lines     `json:"lines"`
+	Lines Lines `json:"lines"`
+	// Join says how the records of every server were joined into distinct
+	// requests; nil when no join ran.
+	Join      *Join     `json:"join,omitempty"`
 	Routes    []Route   `json:"routes"`
 	Events    Events    `json:"events"`
 	Envelopes Envelopes `json:"envelopes"`
@@ -56,6 +59,13 @@ type Route struct {
 	FailuresBySource map[string]int64 `json:"upstream_failures_by_source"`
 	Slow             int64            `json:"slow"`
 	LatencyMS        Latency          `json:"latency_ms"`
+	// The row's requests after the join: each request once, however many
+	// servers logged it; TimedOutRequests those with any timeout evidence,
+	// TimeoutEvidence them by the mechanisms that saw them
+	// ("uwsgi_harakiri+nginx_504").
+	TimedOutRequests int64            `json:"timed_out_requests"`
+	RequestsDistinct int64            `json:"requests_distinct"`
+	TimeoutEvidence  map[string]int64 `json:"timeout_evidence"`
 }
 
 // Latency summarizes request durations in milliseconds. Count, sum and max
@@ -141,6 +151,7 @@ func Build(a *metrics.Aggregates) Document {
 		for f := metrics.Failure(0); f < metrics.NumFailures; f++ {
 			row.FailuresBySource[f.String()] = r.UpstreamFailures[f]
 		}
+		row.distinct(r)
 		l := &r.Latency
 		row.LatencyMS = Latency{
 			Count: l.Count, Sum: ms(float64(l.SumUS)), Max: ms(float64(l.MaxUS)),
@@ -148,6 +159,7 @@ func Build(a *metrics.Aggregates) Document {
 		}
 		d.Routes = append(d.Routes, row)
 	}
+	d.join(a)
 	e := &a.Events
 	d.Events = Events{
 		HarakiriBanners: e.HarakiriBanners, HarakiriRetries: e.HarakiriRetries, HarakiriIdle: e.HarakiriIdle,
@@ -194,6 +206,9 @@ func WriteTable(w io.Writer, d Document, top int) error {
 		fmt.Fprintf(w, "; over the cardinality cap: %d route records, %d operation records", e.RouteOverflow, e.OperationOverflow)
 	}
 	fmt.Fprintln(w)
+	if j := d.Join; j != nil {
+		fmt.Fprintf(w, "requests after the join: %d by request id, %d by time, %d unmatched\n", j.ByRequestID, j.ByTime, j.Unmatched)
+	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	// 504: the access-log 504s of every source; upstream: the error logs'
@@ -204,9 +219,12 @@ func WriteTable(w io.Writer, d Document, top int) error {
 		rows = rows[:top]
 	}
 	for _, r := range rows {
-		var req int64
+		timeouts, req := r.TimeoutsTotal, int64(0)
 		for _, n := range r.Requests {
 			req += n
+		}
+		if d.Join != nil {
+			timeouts, req = r.TimedOutRequests, r.RequestsDistinct
 		}
 		name := r.Route
 		if r.GraphQLOperation != "" {
@@ -218,7 +236,7 @@ func WriteTable(w io.Writer, d Document, top int) error {
 		}
 		l := r.LatencyMS
 		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t  %s %s\n",
-			r.TimeoutsTotal, r.Timeouts["uwsgi_harakiri"], sumOf(r.Timeouts, access504...), sumOf(r.Timeouts, "nginx_upstream_timeout", "apache_proxy_timeout"),
+			timeouts, r.Timeouts["uwsgi_harakiri"], sumOf(r.Timeouts, access504...), sumOf(r.Timeouts, "nginx_upstream_timeout", "apache_proxy_timeout"),
 			r.Timeouts["gunicorn_worker_timeout"], req, r.Slow, r.ClientAborts, r.UpstreamFailures,
 			num(l.Count, l.P50), num(l.Count, l.P95), num(l.Count, l.P99), num(l.Count, l.Max), padRight(method, 7), name)
 	}

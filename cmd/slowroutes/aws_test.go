@@ -18,8 +18,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/slowroutes/slowroutes/internal/motoserver"
+	"github.com/slowroutes/slowroutes/parse"
 	"github.com/slowroutes/slowroutes/report"
 )
 
@@ -165,6 +167,10 @@ func captureFiles(t *testing.T) []string {
 	return append(files, "../../testdata/captures/nginx-access.json")
 }
 
+// captureStartMS is a time before the first line of the default capture
+// (testdata/captures, written 2026-11-22 from 23:30:33 UTC).
+var captureStartMS = time.Date(2026, 11, 22, 23, 30, 0, 0, time.UTC).UnixMilli()
+
 // testBackfillEqualsReport puts every line of the captures into a log
 // group, one log stream per file, and checks that backfill reports exactly
 // what report says of the files.
@@ -205,9 +211,21 @@ func testBackfillEqualsReport(t *testing.T, srv *motoserver.Server) {
 		} else {
 			messages = lines
 		}
+		// Each event is stamped as a shipper would: about when its line was
+		// written (the line's own time, or the last one before it), a
+		// millisecond apart, moved into the last hour.
 		evs := make([]types.InputLogEvent, len(messages))
+		ps := parse.NewStream(parse.Config{}, stream)
+		var lineMS int64
 		for i, m := range messages {
-			evs[i] = types.InputLogEvent{Message: aws.String(m), Timestamp: aws.Int64(at.Add(time.Duration(i) * time.Millisecond).UnixMilli())}
+			for _, l := range strings.Split(m, "\n") {
+				ps.Line([]byte(l), 0, func(r *parse.Record) { lineMS = max(lineMS, max(r.TimeUS, r.StartUS)/1000) })
+			}
+			ms := at.UnixMilli() + int64(i)
+			if lineMS > 0 {
+				ms = at.UnixMilli() + lineMS - captureStartMS
+			}
+			evs[i] = types.InputLogEvent{Message: aws.String(m), Timestamp: aws.Int64(ms)}
 		}
 		out, err := logs.PutLogEvents(ctx, &cloudwatchlogs.PutLogEventsInput{LogGroupName: aws.String(group), LogStreamName: aws.String(stream), LogEvents: evs})
 		if err != nil || out.RejectedLogEventsInfo != nil {
@@ -237,8 +255,24 @@ func testBackfillEqualsReport(t *testing.T, srv *motoserver.Server) {
 	// A stream is named by its file to report and by group/stream to backfill.
 	baseStreams(&want)
 	baseStreams(&got)
-	if diff := cmp.Diff(want, got); diff != "" {
+	// The join's outcomes depend on the order records come in: report reads
+	// the files in the order of their lines' times, FilterLogEvents in that
+	// of the events' timestamps, which only follow them.
+	joinFree := cmp.Options{
+		cmpopts.IgnoreFields(report.Document{}, "Join"),
+		cmpopts.IgnoreFields(report.Route{}, "TimedOutRequests", "RequestsDistinct", "TimeoutEvidence"),
+		cmpopts.SortSlices(func(a, b report.Route) bool {
+			return a.Route+" "+a.Method+" "+a.GraphQLOperation < b.Route+" "+b.Method+" "+b.GraphQLOperation
+		}),
+	}
+	if diff := cmp.Diff(want, got, joinFree); diff != "" {
 		t.Errorf("backfill differs from report over the same lines (-report +backfill):\n%s", diff)
+	}
+	// (moto_server answers FilterLogEvents stream after stream, not
+	// interleaved by time as CloudWatch Logs does, so the join sees little
+	// here; internal/awslogs tests the join of a backfill.)
+	if got.Join == nil {
+		t.Errorf("backfill ran no join")
 	}
 
 	// The table, and a log group that does not exist: reported, the rest still counted.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/slowroutes/slowroutes/internal/awslogs"
 	"github.com/slowroutes/slowroutes/internal/settings"
+	"github.com/slowroutes/slowroutes/join"
 	"github.com/slowroutes/slowroutes/pipeline"
 	"github.com/slowroutes/slowroutes/report"
 )
@@ -109,6 +110,7 @@ func runBackfill(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return usageErr("%v", err)
 	}
 	o.pipeline = sc.Pipeline
+	o.pipeline.Join = &join.Config{}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -131,23 +133,17 @@ func backfill(ctx context.Context, o backfillOptions, logs cloudwatchlogs.Filter
 		b.OnPage = meter.page
 	}
 	status := 0
-	interrupted := false
-	for i, g := range o.groups {
-		if meter != nil {
-			meter.group = i + 1
-		}
-		err := b.LogGroup(ctx, g)
-		if err == nil {
-			continue
-		}
-		if ctx.Err() != nil {
-			interrupted = true
-			break
-		}
+	// The log groups are read side by side, in timestamp order, so that the
+	// join sees the records every server wrote about a request together.
+	if meter != nil {
+		meter.group = len(o.groups)
+	}
+	err := b.LogGroups(ctx, o.groups, func(_ string, err error) {
 		meter.clear()
 		fmt.Fprintf(stderr, "slowroutes backfill: %v\n", err)
 		status = 1
-	}
+	})
+	interrupted := err != nil && ctx.Err() != nil
 	meter.finish(b.Progress())
 	if interrupted {
 		pr := b.Progress()
@@ -160,7 +156,6 @@ func backfill(ctx context.Context, o backfillOptions, logs cloudwatchlogs.Filter
 	}
 	p.Close()
 	doc := report.Build(p.Aggregates())
-	var err error
 	if o.format == "json" {
 		err = report.WriteJSON(stdout, doc)
 	} else {

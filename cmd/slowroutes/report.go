@@ -11,6 +11,7 @@ import (
 
 	"github.com/slowroutes/slowroutes/internal/settings"
 	"github.com/slowroutes/slowroutes/internal/source"
+	"github.com/slowroutes/slowroutes/join"
 	"github.com/slowroutes/slowroutes/pipeline"
 	"github.com/slowroutes/slowroutes/report"
 )
@@ -63,6 +64,7 @@ func runReport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageErr("%v", err)
 	}
+	cfg.Pipeline.Join = &join.Config{}
 	p := pipeline.New(cfg.Pipeline)
 	s3in := &s3Inputs{region: *region, stderr: stderr, p: p}
 	now := time.Now()
@@ -90,9 +92,20 @@ func runReport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	rd := &source.Reader{P: p, Stdin: stdin}
 	status := 0
-	for _, path := range paths {
+	// Log files are read side by side, in log time order, for the join;
+	// event files, s3:// URLs and stdin after them.
+	logs, rest, closeLogs, failed := logFiles(paths, stderr, "report")
+	if failed {
+		status = 1
+	}
+	if err := p.Interleave(logs); err != nil {
+		fmt.Fprintf(stderr, "slowroutes report: %v\n", err)
+		status = 1
+	}
+	closeLogs()
+	rd := &source.Reader{P: p, Stdin: stdin}
+	for _, path := range rest {
 		if strings.HasPrefix(path, "s3://") {
 			err = s3in.read(ctx, path)
 		} else {

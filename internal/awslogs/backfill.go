@@ -52,20 +52,7 @@ func (b *Backfill) Progress() Progress { return b.progress }
 // the events already read and returns ctx's error: what was fed stays in
 // the pipeline.
 func (b *Backfill) LogGroup(ctx context.Context, logGroup string) error {
-	in := &cloudwatchlogs.FilterLogEventsInput{
-		LogGroupName: aws.String(logGroup),
-		StartTime:    aws.Int64(b.Start.UnixMilli()),
-	}
-	if !b.End.IsZero() {
-		in.EndTime = aws.Int64(b.End.UnixMilli())
-	}
-	if b.FilterPattern != "" {
-		in.FilterPattern = aws.String(b.FilterPattern)
-	}
-	p := cloudwatchlogs.NewFilterLogEventsPaginator(b.Logs, in, func(o *cloudwatchlogs.FilterLogEventsPaginatorOptions) {
-		o.Limit = b.PageSize
-		o.StopOnDuplicateToken = true
-	})
+	p := b.paginator(logGroup)
 	b.progress.LogGroup, b.progress.Latest = logGroup, time.Time{}
 	for p.HasMorePages() {
 		if err := ctx.Err(); err != nil {
@@ -104,4 +91,22 @@ func (b *Backfill) event(logGroup, logStream, message string, ts int64) {
 	b.progress.Events++
 	b.progress.Bytes += int64(len(b.msg))
 	b.Pipeline.Message(s, b.msg, ts)
+}
+
+// paginator reads the events of one log group in the backfill's range.
+func (b *Backfill) paginator(logGroup string) *cloudwatchlogs.FilterLogEventsPaginator {
+	in := &cloudwatchlogs.FilterLogEventsInput{
+		LogGroupName: aws.String(logGroup),
+		StartTime:    aws.Int64(b.Start.UnixMilli()),
+	}
+	if !b.End.IsZero() {
+		in.EndTime = aws.Int64(b.End.UnixMilli())
+	}
+	if b.FilterPattern != "" {
+		in.FilterPattern = aws.String(b.FilterPattern)
+	}
+	return cloudwatchlogs.NewFilterLogEventsPaginator(b.Logs, in, func(o *cloudwatchlogs.FilterLogEventsPaginatorOptions) {
+		o.Limit = b.PageSize
+		o.StopOnDuplicateToken = true
+	})
 }

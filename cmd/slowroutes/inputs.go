@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/slowroutes/slowroutes/pipeline"
+)
+
+// logFiles opens the paths that are log files (plain or gzip), for
+// pipeline.Interleave to read side by side in log time order, so that the
+// join sees every server's records of one moment together. The others
+// (stdin, CloudWatch Logs or Kinesis event files, decoded payloads) are
+// returned in rest, in order, for source.Reader. close closes what was
+// opened. A path that cannot be opened is reported on stderr; failed says so.
+func logFiles(paths []string, stderr io.Writer, cmd string) (logs []pipeline.Input, rest []string, close func(), failed bool) {
+	var closers []io.Closer
+	close = func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}
+	for _, path := range paths {
+		if path == "-" || strings.HasPrefix(path, "s3://") {
+			rest = append(rest, path)
+			continue
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			fmt.Fprintf(stderr, "slowroutes %s: %v\n", cmd, err)
+			failed = true
+			continue
+		}
+		br := bufio.NewReaderSize(f, 64<<10)
+		var r io.Reader = br
+		if head, _ := br.Peek(2); len(head) == 2 && head[0] == 0x1f && head[1] == 0x8b {
+			zr, err := gzip.NewReader(br)
+			if err != nil {
+				fmt.Fprintf(stderr, "slowroutes %s: %s: %v\n", cmd, path, err)
+				failed = true
+				f.Close()
+				continue
+			}
+			closers = append(closers, zr)
+			zbr := bufio.NewReaderSize(zr, 64<<10)
+			br, r = zbr, zbr
+		}
+		if isEventInput(br) {
+			f.Close()
+			rest = append(rest, path)
+			continue
+		}
+		closers = append(closers, f)
+		logs = append(logs, pipeline.Input{Name: path, R: r})
+	}
+	return logs, rest, close, failed
+}
+
+// eventKeys are the members a Lambda event or a decoded CloudWatch Logs
+// payload may start with (internal/source reads those files); no log line
+// starts so.
+var eventKeys = [][]byte{
+	[]byte(`"awslogs"`), []byte(`"Records"`), []byte(`"messageType"`), []byte(`"logEvents"`),
+	[]byte(`"logGroup"`), []byte(`"logStream"`), []byte(`"owner"`), []byte(`"subscriptionFilters"`),
+}
+
+// isEventInput says whether a file holds events rather than log lines: its
+// first object (on one line, or pretty-printed) starts with an event key.
+func isEventInput(br *bufio.Reader) bool {
+	head, _ := br.Peek(4096)
+	head = bytes.TrimLeft(head, " \t\r\n")
+	if len(head) == 0 || head[0] != '{' {
+		return false
+	}
+	head = bytes.TrimLeft(head[1:], " \t\r\n")
+	for _, k := range eventKeys {
+		if bytes.HasPrefix(head, k) {
+			return true
+		}
+	}
+	return false
+}
