@@ -29,7 +29,10 @@ func TestDocsMatchContract(t *testing.T) {
 			continue
 		}
 		var tags []string
-		for _, tg := range strings.Split(r[3], ",") {
+		for _, tg := range strings.FieldsFunc(r[3], func(c rune) bool { return c == ',' }) {
+			if strings.TrimSpace(tg) == "" {
+				continue
+			}
 			tags = append(tags, strings.Trim(strings.TrimSpace(tg), "`"))
 		}
 		counter := map[bool]string{true: "yes", false: "no"}[spec.Counter]

@@ -21,6 +21,19 @@ type Config struct {
 	// KeepDurations keeps every request's duration on its row (Row.Durations),
 	// for an emitter that sends one distribution value per request.
 	KeepDurations bool
+	// RequestSource is the server whose requests the metrics count (see
+	// Row.Counted); SourceUnknown: the outermost each row has seen.
+	RequestSource parse.Source
+	// Timeline keeps per-minute counts (Aggregates.Minutes,
+	// Row.TimeoutMinutes) for the report's timelines.
+	Timeline bool
+}
+
+// Minute holds the facts of one minute of the timeline.
+type Minute struct {
+	Requests [parse.NumSources]int64
+	Timeouts [parse.NumTimeouts]int64
+	Slow     int64
 }
 
 // Aggregates accumulates the facts of records. It is not safe for
@@ -40,6 +53,8 @@ type Aggregates struct {
 	// OldestEventMS is the log event time of the oldest record counted
 	// (milliseconds since the epoch), 0 when none had one.
 	OldestEventMS int64
+	// Minutes holds the timeline by Unix minute, when Config.Timeline is set.
+	Minutes map[int64]*Minute
 }
 
 // New returns empty Aggregates.
@@ -71,7 +86,7 @@ func (a *Aggregates) Row(route, method, op []byte) *Row {
 	if r := a.Lookup(route, method, op); r != nil {
 		return r
 	}
-	r := &Row{Key: Key{Route: string(route), Method: string(method), Operation: string(op)}}
+	r := &Row{Key: Key{Route: string(route), Method: string(method), Operation: string(op)}, fixed: a.cfg.RequestSource}
 	a.rows[string(a.keyBuf)] = r
 	return r
 }
@@ -83,16 +98,29 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 		a.live = append(a.live, row)
 	}
 	a.seen(rec)
+	var (
+		tm *Minute
+		at int64
+	)
+	if a.cfg.Timeline {
+		at, tm = a.minute(rec)
+	}
 	switch rec.Kind {
 	case parse.KindRequest:
 		row.Requests[rec.Source][ClassOf(rec.Status)]++
+		row.Outer = Outermost(row.Outer, rec.Source)
+		if tm != nil {
+			tm.Requests[rec.Source]++
+		}
 		switch rec.Status {
 		case 504:
 			if rec.Source == parse.SourceNginx {
 				row.Timeouts[parse.TimeoutNginx504]++
+				a.timeoutAt(row, at, tm, parse.TimeoutNginx504)
 			}
 		case 499:
 			row.ClientAborts++
+			row.AbortsBy[rec.Source]++
 		case 502:
 			if rec.Source == parse.SourceNginx {
 				row.UpstreamFailures[FailureNginx502]++
@@ -102,6 +130,9 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 			row.Latency.Add(rec.DurationUS)
 			if rec.DurationUS >= a.cfg.SlowUS {
 				row.Slow[rec.Source]++
+				if tm != nil {
+					tm.Slow++
+				}
 			}
 			if a.cfg.KeepDurations {
 				row.Durations[rec.Source] = append(row.Durations[rec.Source], rec.DurationUS)
@@ -109,6 +140,7 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 		}
 	case parse.KindTimeout:
 		row.Timeouts[rec.Timeout]++
+		a.timeoutAt(row, at, tm, rec.Timeout)
 	case parse.KindUpstreamFailure:
 		if rec.Failure == parse.NginxUpstreamClosed {
 			row.UpstreamFailures[FailureUpstreamClosed]++
@@ -138,6 +170,41 @@ func (a *Aggregates) AddEvent(rec *parse.Record) {
 	}
 }
 
+// minute returns the timeline's minute of a record (a Unix minute): the
+// line's own time, else its log event's; nil when it has neither.
+func (a *Aggregates) minute(rec *parse.Record) (int64, *Minute) {
+	var m int64
+	switch {
+	case rec.TimeUS > 0:
+		m = rec.TimeUS / 60_000_000
+	case rec.EventMS > 0:
+		m = rec.EventMS / 60_000
+	default:
+		return 0, nil
+	}
+	if a.Minutes == nil {
+		a.Minutes = map[int64]*Minute{}
+	}
+	mm := a.Minutes[m]
+	if mm == nil {
+		mm = &Minute{}
+		a.Minutes[m] = mm
+	}
+	return m, mm
+}
+
+// timeoutAt counts a timeout in the timeline, when it has a minute.
+func (a *Aggregates) timeoutAt(row *Row, at int64, tm *Minute, t parse.Timeout) {
+	if tm == nil {
+		return
+	}
+	tm.Timeouts[t]++
+	if row.TimeoutMinutes == nil {
+		row.TimeoutMinutes = map[int64]int64{}
+	}
+	row.TimeoutMinutes[at]++
+}
+
 func (a *Aggregates) seen(rec *parse.Record) {
 	if ms := rec.EventMS; ms > 0 && (a.OldestEventMS == 0 || ms < a.OldestEventMS) {
 		a.OldestEventMS = ms
@@ -153,6 +220,70 @@ func (a *Aggregates) Reset() {
 	}
 	a.live = a.live[:0]
 	a.Lines, a.Events, a.Envelopes, a.OldestEventMS = Lines{}, Events{}, Envelopes{}, 0
+	clear(a.Minutes)
+}
+
+// Merge adds every fact of o to a, row by row (each request's duration
+// only when a keeps them): a report accumulates the batches a Lambda
+// handler emits and resets.
+func (a *Aggregates) Merge(o *Aggregates) {
+	for _, or := range o.live {
+		r := a.Row([]byte(or.Route), []byte(or.Method), []byte(or.Operation))
+		if r.Team == "" {
+			r.Team = or.Team
+		}
+		if !r.live {
+			r.live = true
+			a.live = append(a.live, r)
+		}
+		r.merge(or, a.cfg.KeepDurations)
+	}
+	for p := range o.Lines.By {
+		for x, n := range o.Lines.By[p] {
+			a.Lines.By[p][x] += n
+		}
+		for x, n := range o.Lines.Malformed[p] {
+			a.Lines.Malformed[p][x] += n
+		}
+	}
+	e, oe := &a.Events, &o.Events
+	e.HarakiriBanners += oe.HarakiriBanners
+	e.HarakiriRetries += oe.HarakiriRetries
+	e.HarakiriIdle += oe.HarakiriIdle
+	for s, n := range oe.WorkerKills {
+		e.WorkerKills[s] += n
+	}
+	e.ListenQueueFull += oe.ListenQueueFull
+	e.RouteOverflow += oe.RouteOverflow
+	e.OperationOverflow += oe.OperationOverflow
+	e.LogGroupTagFailures += oe.LogGroupTagFailures
+	for in := range o.Envelopes {
+		for res := range o.Envelopes[in] {
+			for why, n := range o.Envelopes[in][res] {
+				a.Envelopes[in][res][why] += n
+			}
+		}
+	}
+	if ms := o.OldestEventMS; ms > 0 && (a.OldestEventMS == 0 || ms < a.OldestEventMS) {
+		a.OldestEventMS = ms
+	}
+	for m, om := range o.Minutes {
+		if a.Minutes == nil {
+			a.Minutes = map[int64]*Minute{}
+		}
+		mm := a.Minutes[m]
+		if mm == nil {
+			mm = &Minute{}
+			a.Minutes[m] = mm
+		}
+		for s, n := range om.Requests {
+			mm.Requests[s] += n
+		}
+		for t, n := range om.Timeouts {
+			mm.Timeouts[t] += n
+		}
+		mm.Slow += om.Slow
+	}
 }
 
 // Rows returns every row with facts, worst first: most timeouts, then

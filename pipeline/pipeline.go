@@ -9,6 +9,7 @@ import (
 
 	"github.com/slowroutes/slowroutes/event"
 	"github.com/slowroutes/slowroutes/metrics"
+	"github.com/slowroutes/slowroutes/owners"
 	"github.com/slowroutes/slowroutes/parse"
 	"github.com/slowroutes/slowroutes/route"
 )
@@ -32,6 +33,13 @@ type Config struct {
 	// MaxStreams bounds the log streams whose multi-line state is kept:
 	// past it, Evict settles the least recently used. 0: no bound.
 	MaxStreams int
+	// Owners, when set, gives each row the team that owns its route.
+	Owners *owners.Routes
+	// RequestSource is the server whose requests the metrics count
+	// (metrics.Config.RequestSource); SourceUnknown: the outermost seen.
+	RequestSource parse.Source
+	// Timeline keeps per-minute counts for the report.
+	Timeline bool
 }
 
 // Defaults of Config.
@@ -69,8 +77,9 @@ func New(cfg Config) *Pipeline {
 		cfg.GraphQLPaths = []string{DefaultGraphQLPath}
 	}
 	p := &Pipeline{
-		cfg:     cfg,
-		agg:     metrics.New(metrics.Config{SlowUS: cfg.SlowUS, KeepDurations: cfg.KeepDurations}),
+		cfg: cfg,
+		agg: metrics.New(metrics.Config{SlowUS: cfg.SlowUS, KeepDurations: cfg.KeepDurations,
+			RequestSource: cfg.RequestSource, Timeline: cfg.Timeline}),
 		streams: map[string]*Stream{},
 		routes:  route.NewLimiter(cfg.MaxRoutes),
 		ops:     route.NewLimiter(cfg.MaxOperations),
@@ -153,7 +162,12 @@ func (p *Pipeline) rowOf(rec *parse.Record) *metrics.Row {
 	if rt = p.routes.Admit(rt); string(rt) == route.Overflow {
 		ev.RouteOverflow++
 	}
-	return p.agg.Row(rt, method, op)
+	if row := p.agg.Lookup(rt, method, op); row != nil {
+		return row
+	}
+	row := p.agg.Row(rt, method, op)
+	row.Team = p.cfg.Owners.Team(row.Route, row.Method)
+	return row
 }
 
 func (p *Pipeline) routeOf(rec *parse.Record) []byte {
