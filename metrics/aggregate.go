@@ -170,18 +170,14 @@ func (a *Aggregates) AddEvent(rec *parse.Record) {
 	}
 }
 
-// minute returns the timeline's minute of a record (a Unix minute): the
-// line's own time, else its log event's; nil when it has neither.
+// minute returns the timeline's minute of a record (a Unix minute) by the
+// line's own time, nil when the line has none: the time a log event was
+// delivered depends on how it was read (a file has none), the line's does not.
 func (a *Aggregates) minute(rec *parse.Record) (int64, *Minute) {
-	var m int64
-	switch {
-	case rec.TimeUS > 0:
-		m = rec.TimeUS / 60_000_000
-	case rec.EventMS > 0:
-		m = rec.EventMS / 60_000
-	default:
+	if rec.TimeUS <= 0 {
 		return 0, nil
 	}
+	m := rec.TimeUS / 60_000_000
 	if a.Minutes == nil {
 		a.Minutes = map[int64]*Minute{}
 	}

@@ -22,6 +22,18 @@ type Document struct {
 	Events    Events    `json:"events"`
 	Envelopes Envelopes `json:"envelopes"`
 	Settings  Settings  `json:"settings"`
+	// Cost is what emit would send for the same inputs and settings.
+	Cost *Cost `json:"cost,omitempty"`
+	// HistogramEdgesMS are the upper bounds of the buckets of every row's
+	// latency_histogram (log scale, 1-2-5 per decade); a last bucket holds
+	// what is above the last edge.
+	HistogramEdgesMS []float64 `json:"latency_histogram_edges_ms"`
+	// Timeline counts requests, timeouts and slow requests per minute.
+	Timeline []Minute `json:"timeline"`
+	// Teams sums the rows by owning team, when an owners file names any.
+	Teams []Team `json:"teams,omitempty"`
+	// Baseline compares the rows with an earlier report (--baseline).
+	Baseline *BaselineSummary `json:"baseline,omitempty"`
 }
 
 // Lines counts input lines; Total = Matched + Ignored + Malformed.
@@ -48,10 +60,22 @@ type Route struct {
 	FailuresBySource map[string]int64 `json:"upstream_failures_by_source"`
 	Slow             int64            `json:"slow"`
 	LatencyMS        Latency          `json:"latency_ms"`
+	// Team owns the route (--owners), "" when nobody does.
+	Team string `json:"team"`
+	// RequestsCounted are the requests of CountedSource, the server whose
+	// requests the metrics count for the row (each request once).
+	RequestsCounted int64  `json:"requests_counted"`
+	CountedSource   string `json:"counted_source"`
+	// Histogram counts the durations by the buckets of HistogramEdgesMS.
+	Histogram []int64 `json:"latency_histogram"`
+	// TimeoutsPerMinute lists [unix time of the minute, timeouts] pairs.
+	TimeoutsPerMinute [][2]int64 `json:"timeouts_per_minute"`
+	// Baseline compares the row with the same row of --baseline.
+	Baseline *RouteBaseline `json:"baseline,omitempty"`
 }
 
 // Latency summarizes request durations in milliseconds. Count, sum and max
-// are exact; quantiles are within about 3% of a true sample.
+// are exact; quantiles come from a DDSketch, within 1% of a true sample.
 type Latency struct {
 	Count int64   `json:"count"`
 	Sum   float64 `json:"sum"`
@@ -85,7 +109,8 @@ type Settings struct {
 
 // Build turns aggregates into the document.
 func Build(a *metrics.Aggregates) Document {
-	d := Document{Routes: []Route{}, Settings: Settings{SlowMS: float64(a.SlowUS()) / 1000}}
+	d := Document{Routes: []Route{}, Settings: Settings{SlowMS: float64(a.SlowUS()) / 1000},
+		HistogramEdgesMS: histogramEdgesMS, Timeline: timeline(a)}
 	d.Envelopes = Envelopes{Read: a.Envelopes.Total(), Rejected: a.Envelopes.Count(metrics.EnvelopeRejected)}
 	d.Lines = Lines{
 		Matched:          a.Lines.ByOutcome(parse.Matched),
@@ -122,13 +147,11 @@ func Build(a *metrics.Aggregates) Document {
 		for f := metrics.Failure(0); f < metrics.NumFailures; f++ {
 			row.FailuresBySource[f.String()] = r.UpstreamFailures[f]
 		}
-		l := &r.Latency
-		row.LatencyMS = Latency{
-			Count: l.Count, Sum: ms(float64(l.SumUS)), Max: ms(float64(l.MaxUS)),
-			P50: ms(l.QuantileUS(0.50)), P95: ms(l.QuantileUS(0.95)), P99: ms(l.QuantileUS(0.99)),
-		}
+		row.LatencyMS = latencyOf(&r.Latency)
+		addRowExtras(&row, r)
 		d.Routes = append(d.Routes, row)
 	}
+	d.Teams = teams(a)
 	e := &a.Events
 	d.Events = Events{
 		HarakiriBanners: e.HarakiriBanners, HarakiriRetries: e.HarakiriRetries, HarakiriIdle: e.HarakiriIdle,
@@ -174,7 +197,13 @@ func WriteTable(w io.Writer, d Document, top int) error {
 		fmt.Fprintf(w, "; over the cardinality cap: %d route records, %d operation records", e.RouteOverflow, e.OperationOverflow)
 	}
 	fmt.Fprintln(w)
+	if d.Cost != nil {
+		fmt.Fprintf(w, "metrics: %d contexts, about %d custom metrics in Datadog\n", d.Cost.Contexts, d.Cost.CustomMetrics)
+	}
 	fmt.Fprintln(w)
+	if d.Baseline != nil {
+		return writeBaselineTable(w, d, top)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "TIMEOUTS\tharakiri\tnginx504\tupstream\tgunicorn\tREQUESTS\tSLOW\t499\tFAILED\tp50 ms\tp95 ms\tp99 ms\tmax ms\t  METHOD  ROUTE")
 	rows := d.Routes
@@ -186,14 +215,7 @@ func WriteTable(w io.Writer, d Document, top int) error {
 		for _, n := range r.Requests {
 			req += n
 		}
-		name := r.Route
-		if r.GraphQLOperation != "" {
-			name += " (" + r.GraphQLOperation + ")"
-		}
-		method := r.Method
-		if method == "" {
-			method = "-"
-		}
+		name, method := rowName(&r)
 		l := r.LatencyMS
 		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t  %s %s\n",
 			r.TimeoutsTotal, r.Timeouts["uwsgi_harakiri"], r.Timeouts["nginx_504"], r.Timeouts["nginx_upstream_timeout"],

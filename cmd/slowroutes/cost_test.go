@@ -1,0 +1,86 @@
+package main
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/slowroutes/slowroutes/dogstatsd"
+)
+
+var emitCost = regexp.MustCompile(`(\d+) contexts, about (\d+) custom metrics`)
+
+// contextsOf counts the distinct contexts (metric and sorted tag set) of
+// datagrams, and their custom metrics as Datadog bills them.
+func contextsOf(t *testing.T, lines []string) (contexts, custom int64) {
+	t.Helper()
+	seen := map[string]bool{}
+	for _, l := range lines {
+		d, err := dogstatsd.ParseDatagram(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tags := slices.Clone(d.Tags)
+		slices.Sort(tags)
+		if k := d.Name + "|" + strings.Join(tags, ","); !seen[k] {
+			seen[k] = true
+			contexts++
+			custom += 5
+			if spec, _ := dogstatsd.Lookup(strings.TrimPrefix(d.Name, dogstatsd.DefaultNamespace+".")); spec.Percentiles {
+				custom += 5
+			}
+		}
+	}
+	return contexts, custom
+}
+
+// TestCostIsWhatEmitSends: the cost of report --format json and the one
+// emit --dry-run prints on stderr both equal the distinct contexts of the
+// datagrams emit prints, on the real captures — as log files and as
+// CloudWatch Logs events — with the defaults and with other settings.
+func TestCostIsWhatEmitSends(t *testing.T) {
+	events := fixtureOrder(t)
+	for _, tc := range []struct {
+		name   string
+		inputs []string
+		flags  []string
+		folds  bool
+	}{
+		{"log files", capturePaths(demoCaptures...), nil, false},
+		{"events", events, nil, false},
+		{"events, method and log_group, owners", events, []string{"--route-tags", "method,log_group", "--owners", ownersFile}, false},
+		{"events, a tight budget", events, []string{"--max-contexts", "20", "--request-source", "uwsgi"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append(append([]string{}, tc.flags...), tc.inputs...)
+			code, lines, stderr := emitCLI(t, append([]string{"--dry-run"}, args...)...)
+			if code != 0 {
+				t.Fatalf("emit: exit %d: %s", code, stderr)
+			}
+			contexts, custom := contextsOf(t, lines)
+			m := emitCost.FindStringSubmatch(stderr)
+			if m == nil {
+				t.Fatalf("emit printed no cost: %q", stderr)
+			}
+			if got := m[1] + " " + m[2]; got != fmt.Sprint(contexts, custom) {
+				t.Errorf("emit says %s contexts and custom metrics, its datagrams have %d and %d", got, contexts, custom)
+			}
+			doc := reportJSON(t, args...)
+			cost := doc["cost"].(map[string]any)
+			if c, cm := int64(cost["contexts"].(float64)), int64(cost["custom_metrics"].(float64)); c != contexts || cm != custom {
+				t.Errorf("report cost %d contexts, %d custom metrics; emit sent %d and %d", c, cm, contexts, custom)
+			}
+			folded := slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "slowroutes.pipeline.contexts_folded:") })
+			if folded != tc.folds {
+				t.Errorf("contexts folded: %v, want %v", folded, tc.folds)
+			}
+			if contexts < 20 {
+				t.Errorf("only %d contexts", contexts)
+			}
+			t.Logf("%s: %s contexts, %s custom metrics", tc.name, strconv.FormatInt(contexts, 10), strconv.FormatInt(custom, 10))
+		})
+	}
+}
