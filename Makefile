@@ -4,11 +4,17 @@ BIN       ?= bin
 FUZZTIME  ?= 10s
 CAPTURES  := testdata/captures
 
-.PHONY: demo test e2e bench bench-peers fuzz cli vet build lint
+.PHONY: demo demo-html test e2e bench bench-peers fuzz cli vet build lint
 
 ## demo: rank the worst routes of the bundled real-server captures
 demo:
 	$(GO) run ./cmd/slowroutes report $(CAPTURES)/uwsgi.log $(CAPTURES)/nginx-access.log $(CAPTURES)/nginx-error.log $(CAPTURES)/gunicorn-error.log $(CAPTURES)/gunicorn-access.log
+
+## demo-html: the same report as one self-contained HTML page, with the route owners of the captures: bin/demo.html
+demo-html:
+	@mkdir -p $(BIN)
+	$(GO) run ./cmd/slowroutes report --format html --owners testdata/owners/owners.txt $(CAPTURES)/uwsgi.log $(CAPTURES)/nginx-access.log $(CAPTURES)/nginx-error.log $(CAPTURES)/gunicorn-error.log $(CAPTURES)/gunicorn-access.log > $(BIN)/demo.html
+	@echo "wrote $(BIN)/demo.html"
 
 ## test: unit, golden and integration tests (tools they need are checked for; CI=true makes a missing tool fatal)
 test:
