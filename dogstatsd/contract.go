@@ -117,7 +117,6 @@ type batchFacts struct {
 	agg      *metrics.Aggregates
 	nowMS    int64
 	contexts int64                // distinct contexts of the emitter's current window
-	sent     int64                // datagrams this Emit has sent so far
 	folded   [numFoldLevels]int64 // contexts the budget folded in this batch, by the last tag folded
 }
 

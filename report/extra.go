@@ -94,9 +94,8 @@ func timeline(a *metrics.Aggregates) []Minute {
 // teams sums the rows by team, worst first (most timeouts, then p99).
 func teams(a *metrics.Aggregates) []Team {
 	type acc struct {
-		t     Team
-		lat   metrics.Latency
-		worst *metrics.Row
+		t   Team
+		lat metrics.Latency
 	}
 	by := map[string]*acc{}
 	for _, r := range a.Rows() { // worst first: a team's first row is its worst
