@@ -84,3 +84,52 @@ func TestCostIsWhatEmitSends(t *testing.T) {
 		})
 	}
 }
+
+// TestBudgetKeepsEveryValue: on the captures' events, a budget far below
+// their contexts folds tags but sends every value: the sums of the
+// counters and the number of durations are those without a budget, and
+// each function stays within its budget but for route:overflow.
+func TestBudgetKeepsEveryValue(t *testing.T) {
+	events := fixtureOrder(t)
+	totals := func(lines []string) map[string]float64 {
+		out := map[string]float64{}
+		for _, l := range lines {
+			d, _ := dogstatsd.ParseDatagram(l)
+			name := strings.TrimPrefix(d.Name, dogstatsd.DefaultNamespace+".")
+			if strings.HasPrefix(name, "pipeline.") {
+				continue
+			}
+			if spec, _ := dogstatsd.Lookup(name); spec.Counter {
+				out[name] += d.Value
+			} else {
+				out[name]++
+			}
+		}
+		return out
+	}
+	_, free, _ := emitCLI(t, append([]string{"--dry-run"}, events...)...)
+	for _, fn := range []string{"harakiri", "slowlog"} {
+		_, tight, _ := emitCLI(t, append([]string{"--dry-run", "--metrics", fn, "--max-contexts", "12"}, events...)...)
+		_, all, _ := emitCLI(t, append([]string{"--dry-run", "--metrics", fn}, events...)...)
+		if a, b := totals(all), totals(tight); len(a) < 2 || fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Errorf("%s: without a budget %v, with one %v", fn, a, b)
+		}
+		perRoute := 0
+		seen := map[string]bool{}
+		for _, l := range tight {
+			d, _ := dogstatsd.ParseDatagram(l)
+			rt, ok := d.Tag("route")
+			key := d.Name + "|" + strings.Join(d.Tags, ",")
+			if ok && rt != "overflow" && !seen[key] {
+				perRoute++
+			}
+			seen[key] = true
+		}
+		if perRoute > 12 || perRoute == 0 {
+			t.Errorf("%s: %d per-route contexts besides route:overflow, budget 12", fn, perRoute)
+		}
+	}
+	if len(free) == 0 {
+		t.Fatal("nothing emitted")
+	}
+}
