@@ -21,7 +21,9 @@ Logs event {"awslogs":...} or a Kinesis event {"Records":...}, one per file
 or one per line — goes through the functions' handler, duplicates and bad
 envelopes included; other inputs (log files, .gz files, decoded payloads,
 - for stdin) are read as by 'report' and emitted once at the end, without a
-log_group tag. Every metric is a distribution; query counters with sum.`
+log_group tag. Every metric is a distribution; query counters with sum.
+At the end, stderr says how many distinct contexts were sent and about how
+many custom metrics Datadog bills for them.`
 
 const emitExamples = `  # print what the functions would send, one datagram per line, sending nothing
   slowroutes emit --dry-run events/*.json
