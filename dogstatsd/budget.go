@@ -118,7 +118,7 @@ func (e *Emitter) startWindow(now time.Time) {
 	if d := now.Sub(e.winStart); !e.winStart.IsZero() && d >= 0 && d < e.cfg.Window {
 		return
 	}
-	e.winStart = now
+	e.winStart, e.sentOK = now, false
 	for i := range e.budgets {
 		e.budgets[i].reset()
 	}

@@ -90,6 +90,18 @@ type Spec struct {
 	// counter's zero values are not sent.
 	row   func(r *metrics.Row, put Put)
 	batch func(b *batchFacts, put Put)
+	// contexts, when set, puts one value for each context row would put
+	// values to, cheaply: a distribution of one value per request has one
+	// context per row. Counting contexts uses it; a test holds it to row.
+	contexts func(r *metrics.Row, put Put)
+}
+
+// contextsOf is the function that puts the values of a row's contexts.
+func (s *Spec) contextsOf() func(r *metrics.Row, put Put) {
+	if s.contexts != nil {
+		return s.contexts
+	}
+	return s.row
 }
 
 // Scope says which tags a metric's values carry besides the global tags
@@ -236,6 +248,11 @@ var Contract = []Spec{
 		row: func(r *metrics.Row, put Put) {
 			for _, us := range r.Durations[r.Counted()] {
 				put(float64(us)/1000, "", "", "")
+			}
+		},
+		contexts: func(r *metrics.Row, put Put) {
+			if r.Timed[r.Counted()] > 0 {
+				put(1, "", "", "")
 			}
 		},
 	},

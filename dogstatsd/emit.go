@@ -39,8 +39,13 @@ type EmitterConfig struct {
 	LogGroupOnRequests bool
 	// Cost, if set, counts every distinct context sent (and what it costs).
 	Cost *Cost
-	// Observe, if set, sees the Aggregates of every Emit before they are
-	// sent: a report accumulates what a handler emits and resets.
+	// CountOnly counts the contexts (and their Cost) without sending any
+	// per-route value: what a report needs to know what emit would send,
+	// without keeping every request's duration.
+	CountOnly bool
+	// Observe, if set, sees the Aggregates of every Emit once they are
+	// sent, and may take their rows (metrics.Aggregates.Absorb): a report
+	// accumulates what a handler emits and resets.
 	Observe func(*metrics.Aggregates)
 	// FlushEvery is the number of datagrams between flushes (DefaultFlushEvery when zero).
 	FlushEvery int
@@ -84,7 +89,9 @@ type Emitter struct {
 	last   [3]string // own tags of the last value, whose hash is lastHash
 	lastOK bool
 	lastH  uint64
-	pass   map[uint64]struct{} // contexts a counting pass found new
+	sentOK bool
+	sentH  uint64          // the context of the last value sent, registered already
+	pass   map[uint64]bool // contexts a counting pass found new, and whether they have percentiles
 	pend   pending
 	put    Put // e.value bound once, so that passing it allocates nothing
 	count  Put // e.countContext bound once
@@ -134,7 +141,7 @@ func NewEmitter(c Client, cfg EmitterConfig) *Emitter {
 		cfg.Now = time.Now
 	}
 	e := &Emitter{c: c, cfg: cfg, seed: maphash.MakeSeed(), keyTags: map[*metrics.Row]*keyTags{},
-		levels: map[rowFold]int{}, pass: map[uint64]struct{}{}}
+		levels: map[rowFold]int{}, pass: map[uint64]bool{}}
 	e.h.SetSeed(e.seed)
 	for i := range Contract {
 		s := &Contract[i]
@@ -172,7 +179,9 @@ func (e *Emitter) Families() Family { return e.cfg.Families }
 
 // KeepsDurations says whether the Emitter sends one value per request, so
 // that the Aggregates it reads must keep every duration.
-func (e *Emitter) KeepsDurations() bool { return e.cfg.Families&FamilyRequests != 0 }
+func (e *Emitter) KeepsDurations() bool {
+	return e.cfg.Families&FamilyRequests != 0 && !e.cfg.CountOnly
+}
 
 // Flush sends what the client holds.
 func (e *Emitter) Flush() error {
@@ -194,9 +203,6 @@ type Batch struct {
 // not fit the budget are sent with fewer tags (foldOrder). It returns the
 // datagrams sent.
 func (e *Emitter) Emit(agg *metrics.Aggregates, b Batch) int64 {
-	if e.cfg.Observe != nil {
-		e.cfg.Observe(agg)
-	}
 	before := e.Sent
 	now := e.cfg.Now()
 	e.startWindow(now)
@@ -228,6 +234,9 @@ func (e *Emitter) Emit(agg *metrics.Aggregates, b Batch) int64 {
 		e.flushPending()
 	}
 	e.spec, e.prefix = nil, nil
+	if e.cfg.Observe != nil {
+		e.cfg.Observe(agg)
+	}
 	return e.Sent - before
 }
 
@@ -265,9 +274,12 @@ func (e *Emitter) flushPending() {
 }
 
 func (e *Emitter) send(s *specInfo, h uint64, v float64, tags []string) {
-	e.budgets[s.budget].seen[h] = struct{}{}
-	if e.cfg.Cost != nil {
-		e.cfg.Cost.add(h, s.Percentiles)
+	if !e.sentOK || h != e.sentH {
+		e.register(s.budget, h, s.Percentiles)
+		e.sentOK, e.sentH = true, h
+	}
+	if e.cfg.CountOnly && s.row != nil {
+		return
 	}
 	if err := e.c.Distribution(s.Name, v, tags, 1); err != nil {
 		e.Failed++
@@ -276,6 +288,14 @@ func (e *Emitter) send(s *specInfo, h uint64, v float64, tags []string) {
 	e.Sent++
 	if e.sinceFl++; e.sinceFl >= e.cfg.FlushEvery {
 		_ = e.Flush()
+	}
+}
+
+// register counts context h as sent in budget b.
+func (e *Emitter) register(b int, h uint64, percentiles bool) {
+	e.budgets[b].seen[h] = struct{}{}
+	if e.cfg.Cost != nil {
+		e.cfg.Cost.add(h, percentiles)
 	}
 }
 
@@ -317,5 +337,5 @@ func (e *Emitter) countContext(v float64, t1, t2, t3 string) {
 	if _, ok := e.budgets[e.spec.budget].seen[h]; ok {
 		return
 	}
-	e.pass[h] = struct{}{}
+	e.pass[h] = e.spec.Percentiles
 }

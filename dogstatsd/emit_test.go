@@ -252,3 +252,33 @@ func TestEnvelopes(t *testing.T) {
 		t.Errorf("%q", r.lines)
 	}
 }
+
+// TestCountOnlyCountsWhatIsSent: an Emitter that only counts finds the
+// contexts (and the cost) of one that sends, from rows without their
+// durations: Spec.contexts agrees with Spec.row for every metric.
+func TestCountOnlyCountsWhatIsSent(t *testing.T) {
+	fill := func(a *metrics.Aggregates) {
+		for i := range 300 {
+			request(a, fmt.Sprintf("/r%d", i%40), []string{"GET", "POST"}[i%2], []parse.Source{parse.SourceNginx, parse.SourceUWSGI}[i%3%2], 200+100*(i%4), int64(i*1000))
+			if i%7 == 0 {
+				a.Add(a.Row([]byte(fmt.Sprintf("/r%d", i%40)), []byte("GET"), nil), &parse.Record{Kind: parse.KindTimeout, Timeout: parse.TimeoutHarakiri})
+			}
+		}
+	}
+	for _, budget := range []int{0, 30} {
+		var sent, counted Cost
+		send := NewEmitter(&recorder{}, EmitterConfig{Cost: &sent, MaxContexts: budget, MethodTag: true})
+		count := NewEmitter(Discard{}, EmitterConfig{Cost: &counted, MaxContexts: budget, MethodTag: true, CountOnly: true})
+		if count.KeepsDurations() {
+			t.Error("a counting emitter asks for every duration")
+		}
+		a, b := newAggregates(), metrics.New(metrics.Config{SlowUS: 1_000_000})
+		fill(a)
+		fill(b)
+		send.Emit(a, Batch{LogGroup: "/web"})
+		count.Emit(b, Batch{LogGroup: "/web"})
+		if sent.Contexts < 50 || sent.Contexts != counted.Contexts || sent.CustomMetrics != counted.CustomMetrics {
+			t.Errorf("budget %d: sent %+v, counted %+v", budget, sent, counted)
+		}
+	}
+}

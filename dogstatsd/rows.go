@@ -93,13 +93,21 @@ func (e *Emitter) newContexts(r *metrics.Row, b, k int) int {
 		}
 		e.begin(s, k)
 		e.prefix = e.prefixOf(kt, s, k)
-		s.row(r, e.count)
+		s.contextsOf()(r, e.count)
 	}
 	return len(e.pass)
 }
 
-// row sends the metrics of budget b of row r at fold level k.
+// row sends the metrics of budget b of row r at fold level k; when the
+// Emitter only counts, it registers their contexts.
 func (e *Emitter) row(r *metrics.Row, b, k int) {
+	if e.cfg.CountOnly {
+		e.newContexts(r, b, k)
+		for h, pct := range e.pass {
+			e.register(b, h, pct)
+		}
+		return
+	}
 	kt := e.keyTagsOf(r)
 	for _, s := range e.specs {
 		if s.row == nil || s.budget != b {

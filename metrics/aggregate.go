@@ -55,6 +55,9 @@ type Aggregates struct {
 	OldestEventMS int64
 	// Minutes holds the timeline by Unix minute, when Config.Timeline is set.
 	Minutes map[int64]*Minute
+	// lastMin is the last minute looked up: lines come in time order.
+	lastMin    int64
+	lastMinute *Minute
 }
 
 // New returns empty Aggregates.
@@ -108,7 +111,9 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 	switch rec.Kind {
 	case parse.KindRequest:
 		row.Requests[rec.Source][ClassOf(rec.Status)]++
-		row.Outer = Outermost(row.Outer, rec.Source)
+		if row.Outer != rec.Source {
+			row.Outer = Outermost(row.Outer, rec.Source)
+		}
 		if tm != nil {
 			tm.Requests[rec.Source]++
 		}
@@ -127,6 +132,7 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 			}
 		}
 		if rec.HasDuration {
+			row.Timed[rec.Source]++
 			row.Latency.Add(rec.DurationUS)
 			if rec.DurationUS >= a.cfg.SlowUS {
 				row.Slow[rec.Source]++
@@ -178,6 +184,9 @@ func (a *Aggregates) minute(rec *parse.Record) (int64, *Minute) {
 		return 0, nil
 	}
 	m := rec.TimeUS / 60_000_000
+	if a.lastMinute != nil && m == a.lastMin {
+		return m, a.lastMinute
+	}
 	if a.Minutes == nil {
 		a.Minutes = map[int64]*Minute{}
 	}
@@ -186,6 +195,7 @@ func (a *Aggregates) minute(rec *parse.Record) (int64, *Minute) {
 		mm = &Minute{}
 		a.Minutes[m] = mm
 	}
+	a.lastMin, a.lastMinute = m, mm
 	return m, mm
 }
 
@@ -217,69 +227,7 @@ func (a *Aggregates) Reset() {
 	a.live = a.live[:0]
 	a.Lines, a.Events, a.Envelopes, a.OldestEventMS = Lines{}, Events{}, Envelopes{}, 0
 	clear(a.Minutes)
-}
-
-// Merge adds every fact of o to a, row by row (each request's duration
-// only when a keeps them): a report accumulates the batches a Lambda
-// handler emits and resets.
-func (a *Aggregates) Merge(o *Aggregates) {
-	for _, or := range o.live {
-		r := a.Row([]byte(or.Route), []byte(or.Method), []byte(or.Operation))
-		if r.Team == "" {
-			r.Team = or.Team
-		}
-		if !r.live {
-			r.live = true
-			a.live = append(a.live, r)
-		}
-		r.merge(or, a.cfg.KeepDurations)
-	}
-	for p := range o.Lines.By {
-		for x, n := range o.Lines.By[p] {
-			a.Lines.By[p][x] += n
-		}
-		for x, n := range o.Lines.Malformed[p] {
-			a.Lines.Malformed[p][x] += n
-		}
-	}
-	e, oe := &a.Events, &o.Events
-	e.HarakiriBanners += oe.HarakiriBanners
-	e.HarakiriRetries += oe.HarakiriRetries
-	e.HarakiriIdle += oe.HarakiriIdle
-	for s, n := range oe.WorkerKills {
-		e.WorkerKills[s] += n
-	}
-	e.ListenQueueFull += oe.ListenQueueFull
-	e.RouteOverflow += oe.RouteOverflow
-	e.OperationOverflow += oe.OperationOverflow
-	e.LogGroupTagFailures += oe.LogGroupTagFailures
-	for in := range o.Envelopes {
-		for res := range o.Envelopes[in] {
-			for why, n := range o.Envelopes[in][res] {
-				a.Envelopes[in][res][why] += n
-			}
-		}
-	}
-	if ms := o.OldestEventMS; ms > 0 && (a.OldestEventMS == 0 || ms < a.OldestEventMS) {
-		a.OldestEventMS = ms
-	}
-	for m, om := range o.Minutes {
-		if a.Minutes == nil {
-			a.Minutes = map[int64]*Minute{}
-		}
-		mm := a.Minutes[m]
-		if mm == nil {
-			mm = &Minute{}
-			a.Minutes[m] = mm
-		}
-		for s, n := range om.Requests {
-			mm.Requests[s] += n
-		}
-		for t, n := range om.Timeouts {
-			mm.Timeouts[t] += n
-		}
-		mm.Slow += om.Slow
-	}
+	a.lastMinute = nil
 }
 
 // Rows returns every row with facts, worst first: most timeouts, then

@@ -19,6 +19,12 @@ const RelativeAccuracy = 0.01
 // request costs no allocation. Wider spans grow the store once.
 const presizedBins = 640
 
+// spanBins is the range of bins a store covers from its first value on:
+// 2.5 decades either side (115 bins of 2% a decade), so that later values
+// land in place instead of extending the store, which re-centres (copies)
+// its bins at every extension.
+const spanBins = 287
+
 // Latency summarizes request durations in microseconds: a DDSketch
 // (github.com/DataDog/sketches-go, logarithmic mapping, 1% relative
 // accuracy, mergeable) for the quantiles; count, sum and max are exact.
@@ -27,13 +33,18 @@ type Latency struct {
 	SumUS int64
 	MaxUS int64
 	// sketch is created at the first value: rows live from batch to batch
-	// in a Lambda container and are Reset, not replaced.
+	// in a Lambda container and are Reset, not replaced. pos is its store
+	// of positive values, held in the Latency itself (and so in its row)
+	// and fed directly: a request then touches its row and one bin, not
+	// three more structures on the way. A Latency must not be copied once
+	// it has a value.
 	sketch *ddsketch.DDSketch
+	pos    store.DenseStore
 }
 
 // sketchMapping is shared by every sketch (it is immutable), so that any
 // two sketches merge.
-var sketchMapping = func() mapping.IndexMapping {
+var sketchMapping = func() *mapping.LogarithmicMapping {
 	m, err := mapping.NewLogarithmicMapping(RelativeAccuracy)
 	if err != nil {
 		panic(err) // a constant accuracy in (0, 1) cannot fail
@@ -41,14 +52,33 @@ var sketchMapping = func() mapping.IndexMapping {
 	return m
 }()
 
-func newSketch() *ddsketch.DDSketch {
-	pos := store.NewDenseStore()
-	// Reserve the bins once: Clear keeps the capacity, and the store then
-	// extends within it without allocating.
-	pos.AddWithCount(0, 1)
-	pos.AddWithCount(presizedBins-64, 1) // the store adds 64 bins of its own
-	pos.Clear()
-	return ddsketch.NewDDSketch(sketchMapping, pos, store.NewDenseStore())
+// newSketch creates the sketch; presized, its store's bins are reserved
+// for the values of a row (a sketch only merged into is sized by what it
+// merges).
+func (l *Latency) newSketch(presized bool) {
+	l.pos = *store.NewDenseStore()
+	if presized {
+		// Reserve the bins once: Clear keeps the capacity, and the store
+		// then extends within it without allocating.
+		l.pos.AddWithCount(0, 1)
+		l.pos.AddWithCount(presizedBins-64, 1) // the store adds 64 bins of its own
+		l.pos.Clear()
+	}
+	l.sketch = ddsketch.NewDDSketch(sketchMapping, &l.pos, store.NewDenseStore())
+}
+
+// spread makes an empty store cover spanBins either side of the bin of v:
+// a count added and taken back at both ends leaves the store empty of
+// values but extended once, instead of once per new extreme.
+func (l *Latency) spread(v float64) {
+	if v <= sketchMapping.MinIndexableValue() {
+		return
+	}
+	i := sketchMapping.Index(v)
+	l.pos.AddWithCount(i-spanBins, 1)
+	l.pos.AddWithCount(i+spanBins, 1)
+	l.pos.AddWithCount(i-spanBins, -1)
+	l.pos.AddWithCount(i+spanBins, -1)
 }
 
 // Add records one duration; negative durations count as zero.
@@ -57,9 +87,19 @@ func (l *Latency) Add(us int64) {
 		us = 0
 	}
 	if l.sketch == nil {
-		l.sketch = newSketch()
+		l.newSketch(true)
 	}
-	_ = l.sketch.Add(float64(us)) // a finite value below 2^63 is always trackable
+	v := float64(us)
+	if l.Count == 0 {
+		l.spread(v)
+	}
+	if v > sketchMapping.MinIndexableValue() {
+		// What DDSketch.Add does for a positive value (an int64 is far
+		// below the largest indexable one).
+		l.pos.AddWithCount(sketchMapping.Index(v), 1)
+	} else {
+		_ = l.sketch.Add(v) // the zero bin
+	}
 	l.Count++
 	l.SumUS += us
 	if us > l.MaxUS {
@@ -81,7 +121,7 @@ func (l *Latency) Merge(o *Latency) {
 		return
 	}
 	if l.sketch == nil {
-		l.sketch = newSketch()
+		l.newSketch(false)
 	}
 	_ = l.sketch.MergeWith(o.sketch) // one mapping for all: never fails
 	l.Count += o.Count

@@ -51,6 +51,25 @@ func (f Failure) String() string { return failureNames[f] }
 // Row holds the facts of one Key.
 type Row struct {
 	Key
+	// The fields every request updates come first, side by side: a row is
+	// touched once per request, and each cache line it spans costs.
+
+	live bool // the row has facts since the last Reset
+	// Outer is the outermost server (nginx, then gunicorn, then uWSGI, then
+	// the app) that has logged a request of this row since the row was
+	// created: it outlives Reset, because a Lambda container learns the
+	// layout of a deployment batch after batch.
+	Outer parse.Source
+	// fixed is the server whose requests count (Config.RequestSource),
+	// SourceUnknown for Outer.
+	fixed parse.Source
+	// Latency holds the durations of every source.
+	Latency Latency
+	// Timed counts the requests with a duration, by source.
+	Timed [parse.NumSources]int64
+	// Slow counts finished requests at least as long as the slow threshold,
+	// by the server that logged them.
+	Slow [parse.NumSources]int64
 	// Requests counts finished requests by the server that logged them and
 	// their status class.
 	Requests     [parse.NumSources][NumClasses]int64
@@ -60,11 +79,6 @@ type Row struct {
 	// logged them, so that metrics count each once per deployment.
 	AbortsBy         [parse.NumSources]int64
 	UpstreamFailures [NumFailures]int64
-	// Slow counts finished requests at least as long as the slow threshold,
-	// by the server that logged them.
-	Slow [parse.NumSources]int64
-	// Latency holds the durations of every source.
-	Latency Latency
 	// Durations holds each request's duration in microseconds, by source,
 	// when the Aggregates keep them (Config.KeepDurations): DogStatsD
 	// distributions take one value per request.
@@ -72,19 +86,9 @@ type Row struct {
 	// Team owns the row's route (owners.Routes), "" when nobody does. It
 	// is set when the row is created and lives with it.
 	Team string
-	// Outer is the outermost server (nginx, then gunicorn, then uWSGI, then
-	// the app) that has logged a request of this row since the row was
-	// created: it outlives Reset, because a Lambda container learns the
-	// layout of a deployment batch after batch.
-	Outer parse.Source
-	// fixed is the server whose requests count (Config.RequestSource),
-	// SourceUnknown for Outer.
-	fixed parse.Source
 	// TimeoutMinutes counts timeouts by the minute they happened (Unix
 	// minutes), when the Aggregates keep a timeline.
 	TimeoutMinutes map[int64]int64
-
-	live bool // the row has facts since the last Reset
 }
 
 // outerRank orders the servers from the innermost (the app) to the
@@ -157,6 +161,7 @@ func (r *Row) merge(o *Row, durations bool) {
 			r.Requests[s][c] += v
 		}
 		r.Slow[s] += o.Slow[s]
+		r.Timed[s] += o.Timed[s]
 		if durations {
 			r.Durations[s] = append(r.Durations[s], o.Durations[s]...)
 		}
@@ -190,6 +195,7 @@ func (r *Row) reset() {
 	clear(r.TimeoutMinutes)
 	r.UpstreamFailures = [NumFailures]int64{}
 	r.Slow = [parse.NumSources]int64{}
+	r.Timed = [parse.NumSources]int64{}
 	r.Latency.Reset()
 	for s := range r.Durations {
 		r.Durations[s] = r.Durations[s][:0]

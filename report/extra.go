@@ -97,6 +97,11 @@ func teams(a *metrics.Aggregates) []Team {
 		t   Team
 		lat metrics.Latency
 	}
+	owned := false
+	a.EachRow(func(r *metrics.Row) { owned = owned || r.Team != "" })
+	if !owned {
+		return nil
+	}
 	by := map[string]*acc{}
 	for _, r := range a.Rows() { // worst first: a team's first row is its worst
 		if r.Team == "" {

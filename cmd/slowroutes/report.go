@@ -124,15 +124,15 @@ func runReport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 // buildReport reads the inputs through the Lambda functions' handler, as
 // emit does, so that the report's cost is what emit would send: each batch
-// the handler emits (to no DogStatsD) is added to the report before the
-// handler forgets it.
+// the handler emits (counting contexts, sending nothing) is added to the
+// report before the handler forgets it.
 func buildReport(cfg settings.Config, paths []string, stdin io.Reader, stderr io.Writer) (report.Document, int) {
 	pc := cfg.Pipeline
 	pc.Timeline = true
 	acc := metrics.New(metrics.Config{SlowUS: pc.SlowUS, RequestSource: pc.RequestSource, Timeline: true})
 	var cost dogstatsd.Cost
 	ec := cfg.Emitter
-	ec.Families, ec.Cost, ec.Observe = dogstatsd.FamilyAll, &cost, acc.Merge
+	ec.Families, ec.Cost, ec.Observe, ec.CountOnly = dogstatsd.FamilyAll, &cost, acc.Absorb, true
 	h := lambdahandler.New(dogstatsd.Discard{}, lambdahandler.Options{Pipeline: pc, Emitter: ec})
 	rd := &source.Reader{P: h.Pipeline(), Stdin: stdin, Event: func(ev []byte) error {
 		_, err := h.Invoke(context.Background(), ev)
@@ -155,7 +155,7 @@ func buildReport(cfg settings.Config, paths []string, stdin io.Reader, stderr io
 	// emit); what settling them yields belongs in the report, not the cost.
 	p := h.Pipeline()
 	p.Close()
-	acc.Merge(p.Aggregates())
+	acc.Absorb(p.Aggregates())
 	doc := report.Build(acc)
 	doc.Cost = &report.Cost{Contexts: cost.Contexts, CustomMetrics: cost.CustomMetrics}
 	return doc, status
