@@ -3,7 +3,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -175,13 +174,6 @@ func add(m map[string]map[string]int64, k1, k2 string, n int64) {
 
 // ms converts microseconds to milliseconds, rounded to the microsecond.
 func ms(us float64) float64 { return math.Round(us) / 1000 }
-
-// WriteJSON writes the document as indented JSON.
-func WriteJSON(w io.Writer, d Document) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(d)
-}
 
 // WriteTable writes the worst top routes (all when top <= 0) as an aligned table.
 func WriteTable(w io.Writer, d Document, top int) error {

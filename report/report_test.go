@@ -137,3 +137,29 @@ func TestCompareBaseline(t *testing.T) {
 		t.Errorf("/big %+v", big)
 	}
 }
+
+// TestJSONIndent: the document is the same JSON as encoding/json writes,
+// indented, with flat arrays on one line.
+func TestJSONIndent(t *testing.T) {
+	d := Build(withEnvelopes(sample()))
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, d); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(d)
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, buf.Bytes()); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, buf.String())
+	}
+	if !bytes.Equal(compact.Bytes(), want) {
+		t.Errorf("differs from encoding/json:\n%s\n%s", compact.Bytes(), want)
+	}
+	if !strings.Contains(buf.String(), `"latency_histogram_edges_ms": [0.1, 0.2, 0.5, 1,`) || !strings.Contains(buf.String(), "\n  \"lines\": {\n    \"total\": 108,") {
+		t.Errorf("indentation:\n%s", buf.String()[:400])
+	}
+	var odd bytes.Buffer
+	odd.Write(indent(nil, []byte(`{"a":"x,[y]:{\"z","b":[],"c":{},"d":[{"e":["f","g,h"]}]}`)))
+	if err := json.Compact(&compact, odd.Bytes()); err != nil || !strings.Contains(odd.String(), `"e": ["f", "g,h"]`) || !strings.Contains(odd.String(), `"a": "x,[y]:{\"z"`) {
+		t.Errorf("strings and nesting: %v\n%s", err, odd.String())
+	}
+}
