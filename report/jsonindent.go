@@ -115,4 +115,3 @@ func appendFlat(dst, arr []byte) []byte {
 	}
 	return dst
 }
-
