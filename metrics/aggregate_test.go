@@ -64,8 +64,8 @@ func TestLatency(t *testing.T) {
 		t.Errorf("reset: count %d p50 %v", l.Count, l.QuantileUS(0.5))
 	}
 	l.Add(1000)
-	if got := l.QuantileUS(0.99); got != 1000 {
-		t.Errorf("after reset: p99 %v, want 1000 (the only value, the exact max)", got)
+	if got := l.QuantileUS(0.99); !within(got, 1000) || got > 1000 {
+		t.Errorf("after reset: p99 %v, want 1000 (the only value) within 1%%, not above the exact max", got)
 	}
 }
 

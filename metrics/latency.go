@@ -26,8 +26,8 @@ const presizedBins = 640
 const spanBins = 287
 
 // Latency summarizes request durations in microseconds: a DDSketch
-// (github.com/DataDog/sketches-go, logarithmic mapping, 1% relative
-// accuracy, mergeable) for the quantiles; count, sum and max are exact.
+// (github.com/DataDog/sketches-go, cubically interpolated mapping, 1%
+// relative accuracy, mergeable) for the quantiles; count, sum and max are exact.
 type Latency struct {
 	Count int64
 	SumUS int64
@@ -43,9 +43,12 @@ type Latency struct {
 }
 
 // sketchMapping is shared by every sketch (it is immutable), so that any
-// two sketches merge.
-var sketchMapping = func() *mapping.LogarithmicMapping {
-	m, err := mapping.NewLogarithmicMapping(RelativeAccuracy)
+// two sketches merge. The cubically interpolated mapping keeps the 1%
+// guarantee with about 1% more bins than the logarithmic one, and indexes a
+// value without computing a logarithm: on the report's million lines,
+// math.Log cost more than the rest of the sketch.
+var sketchMapping = func() *mapping.CubicallyInterpolatedMapping {
+	m, err := mapping.NewCubicallyInterpolatedMapping(RelativeAccuracy)
 	if err != nil {
 		panic(err) // a constant accuracy in (0, 1) cannot fail
 	}
