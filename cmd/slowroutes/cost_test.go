@@ -1,7 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -43,12 +49,18 @@ func contextsOf(t *testing.T, lines []string) (contexts, custom int64) {
 // CloudWatch Logs events — with the defaults and with other settings.
 func TestCostIsWhatEmitSends(t *testing.T) {
 	events := fixtureOrder(t)
+	// nginx's deliveries first, then uWSGI's: rows learn their outermost
+	// server early, and the report must keep each batch's rows apart.
+	reversed := slices.Clone(events)
+	slices.Reverse(reversed)
+	mixed := append(append([]string{}, reversed...), capturePaths("uwsgi.log", "gunicorn-error.log")...)
 	for _, tc := range []struct {
 		name   string
 		inputs []string
 		flags  []string
 		folds  bool
 	}{
+		{"events in reverse order, and log files", mixed, nil, false},
 		{"log files", capturePaths(demoCaptures...), nil, false},
 		{"events", events, nil, false},
 		{"events, method and log_group, owners", events, []string{"--route-tags", "method,log_group", "--owners", ownersFile}, false},
@@ -131,5 +143,71 @@ func TestBudgetKeepsEveryValue(t *testing.T) {
 	}
 	if len(free) == 0 {
 		t.Fatal("nothing emitted")
+	}
+}
+
+// lambdaEvent wraps log lines as the CloudWatch Logs subscription event a
+// function receives for one log stream.
+func lambdaEvent(t *testing.T, group, stream string, lines ...string) []byte {
+	t.Helper()
+	type logEvent struct {
+		ID        string `json:"id"`
+		Timestamp int64  `json:"timestamp"`
+		Message   string `json:"message"`
+	}
+	p := map[string]any{"messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": group, "logStream": stream,
+		"subscriptionFilters": []string{"slowroutes"}, "logEvents": []logEvent{}}
+	var evs []logEvent
+	for i, l := range lines {
+		evs = append(evs, logEvent{ID: fmt.Sprint(i), Timestamp: 1795390233000 + int64(i), Message: l})
+	}
+	p["logEvents"] = evs
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(b)
+	zw.Close()
+	ev, _ := json.Marshal(map[string]any{"awslogs": map[string]string{"data": base64.StdEncoding.EncodeToString(gz.Bytes())}})
+	return ev
+}
+
+// TestCostAcrossBatches: once nginx has logged a route, uWSGI's later lines
+// of it are the same requests and are not counted — in the function as in
+// the report, which must keep the rows of the handler from batch to batch
+// to know it. The lines are hand-written in the formats of the captures
+// (nginx 1.22.1, uWSGI 2.0.21): the uWSGI line's 503 is a status nginx
+// never logged for the route, so counting it would add a context.
+func TestCostAcrossBatches(t *testing.T) {
+	dir := t.TempDir()
+	nginx := `127.0.0.1 - - [22/Nov/2026:23:30:33 +0000] "GET /healthz HTTP/1.1" 200 27 "-" "slowroutes-capture/1.0" 0.000 0.001`
+	uwsgi := `[pid: 6844|app: 0|req: 1/2] 127.0.0.1 () {34 vars in 427 bytes} [Sun Nov 22 23:30:33 2026] GET /healthz => generated 34 bytes in 0 msecs (HTTP/1.1 503) 2 headers in 71 bytes (1 switches on core 0)`
+	var inputs []string
+	for i, ev := range [][]byte{
+		lambdaEvent(t, "/web/nginx", "web-1/access.log", nginx),
+		lambdaEvent(t, "/web/uwsgi", "web-1/uwsgi.log", uwsgi),
+		lambdaEvent(t, "/web/uwsgi", "web-1/uwsgi.log", uwsgi, uwsgi),
+	} {
+		p := filepath.Join(dir, fmt.Sprintf("ev-%d.json", i))
+		if err := os.WriteFile(p, ev, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		inputs = append(inputs, p)
+	}
+	code, lines, stderr := emitCLI(t, append([]string{"--dry-run"}, inputs...)...)
+	if code != 0 {
+		t.Fatalf("emit: exit %d: %s", code, stderr)
+	}
+	contexts, _ := contextsOf(t, lines)
+	for _, l := range lines {
+		if strings.Contains(l, "status_class:5xx") {
+			t.Errorf("uWSGI's line was counted after nginx's: %s", l)
+		}
+	}
+	doc := reportJSON(t, inputs...)
+	if c := int64(doc["cost"].(map[string]any)["contexts"].(float64)); c != contexts {
+		t.Errorf("report cost %d contexts, emit sent %d", c, contexts)
 	}
 }

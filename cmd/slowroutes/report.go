@@ -131,8 +131,19 @@ func buildReport(cfg settings.Config, paths []string, stdin io.Reader, stderr io
 	pc.Timeline = true
 	acc := metrics.New(metrics.Config{SlowUS: pc.SlowUS, RequestSource: pc.RequestSource, Timeline: true})
 	var cost dogstatsd.Cost
+	// The handler's rows live on from batch to batch (they learn which
+	// server is outermost): each batch is copied into the report; the last
+	// one, once every input is in, is taken as it is.
+	last := false
 	ec := cfg.Emitter
-	ec.Families, ec.Cost, ec.Observe, ec.CountOnly = dogstatsd.FamilyAll, &cost, acc.Absorb, true
+	ec.Families, ec.Cost, ec.CountOnly = dogstatsd.FamilyAll, &cost, true
+	ec.Observe = func(a *metrics.Aggregates) {
+		if last {
+			acc.Absorb(a)
+			return
+		}
+		acc.Merge(a)
+	}
 	h := lambdahandler.New(dogstatsd.Discard{}, lambdahandler.Options{Pipeline: pc, Emitter: ec})
 	rd := &source.Reader{P: h.Pipeline(), Stdin: stdin, Event: func(ev []byte) error {
 		_, err := h.Invoke(context.Background(), ev)
@@ -147,6 +158,7 @@ func buildReport(cfg settings.Config, paths []string, stdin io.Reader, stderr io
 			}
 		}
 	}
+	last = true
 	if err := h.Finish(); err != nil {
 		fmt.Fprintf(stderr, "slowroutes report: %v\n", err)
 		status = 1
