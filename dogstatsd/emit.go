@@ -93,8 +93,9 @@ type Emitter struct {
 	sentH  uint64          // the context of the last value sent, registered already
 	pass   map[uint64]bool // contexts a counting pass found new, and whether they have percentiles
 	pend   pending
-	put    Put // e.value bound once, so that passing it allocates nothing
-	count  Put // e.countContext bound once
+	found  []found // the contexts a counting Emitter's first pass found
+	put    Put     // e.value bound once, so that passing it allocates nothing
+	count  Put     // e.countContext bound once
 
 	// Sent counts datagrams handed to the client; Failed those it refused.
 	Sent, Failed int64

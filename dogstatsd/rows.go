@@ -22,9 +22,15 @@ func (e *Emitter) rows(agg *metrics.Aggregates) {
 		return
 	}
 	var want [numBudgets]int
+	e.found = e.found[:0]
 	agg.EachRow(func(r *metrics.Row) {
 		for b := budgetTimeouts; b < budgetHealth; b++ {
 			want[b] += e.newContexts(r, b, e.levels[rowFold{r, b}])
+			if e.cfg.CountOnly {
+				for h, pct := range e.pass {
+					e.found = append(e.found, found{h, b, pct})
+				}
+			}
 		}
 	})
 	fits := true
@@ -32,6 +38,13 @@ func (e *Emitter) rows(agg *metrics.Aggregates) {
 		if want[b] > 0 && len(e.budgets[b].seen)+want[b] > e.limit(0) {
 			fits = false
 		}
+	}
+	if fits && e.cfg.CountOnly {
+		// What the pass found is what sending would register.
+		for _, f := range e.found {
+			e.register(f.budget, f.h, f.percentiles)
+		}
+		return
 	}
 	if fits {
 		agg.EachRow(func(r *metrics.Row) {
@@ -50,6 +63,13 @@ func (e *Emitter) rows(agg *metrics.Aggregates) {
 			}
 		}
 	}
+}
+
+// found is a context a counting pass found new.
+type found struct {
+	h           uint64
+	budget      int
+	percentiles bool
 }
 
 // refuse counts, once per window, the full contexts of row r (budget b)

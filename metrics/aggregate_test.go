@@ -48,6 +48,14 @@ func TestLatency(t *testing.T) {
 			t.Errorf("merged QuantileUS(%v) = %v, want %v: merging loses nothing", q, got, l.QuantileUS(q))
 		}
 	}
+	// One pass over the bins finds what DDSketch finds for each quantile.
+	qs := l.QuantilesUS(nil, 0, 0.01, 0.5, 0.9, 0.95, 0.99, 1)
+	for i, q := range []float64{0, 0.01, 0.5, 0.9, 0.95, 0.99, 1} {
+		want, err := l.sketch.GetValueAtQuantile(q)
+		if want = min(want, float64(l.MaxUS)); err != nil || qs[i] != want {
+			t.Errorf("QuantilesUS: q%v = %v, DDSketch says %v (%v)", q, qs[i], want, err)
+		}
+	}
 	if l.Count != int64(len(all)) || a.Count != l.Count || a.SumUS != l.SumUS || a.MaxUS != l.MaxUS {
 		t.Errorf("count %d, merged %d", l.Count, a.Count)
 	}

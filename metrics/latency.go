@@ -136,14 +136,42 @@ func (l *Latency) Merge(o *Latency) {
 // DDSketch computes it (the value of rank q·(Count−1), within 1%), never
 // above the exact maximum. Zero when there are no values.
 func (l *Latency) QuantileUS(q float64) float64 {
+	var buf [1]float64
+	return l.QuantilesUS(buf[:0], min(max(q, 0), 1))[0]
+}
+
+// QuantilesUS returns the qs-quantiles (ascending, 0 <= q <= 1) as
+// QuantileUS does, in one pass over the sketch's bins: what DDSketch's
+// GetValueAtQuantile computes for each (the first bin whose cumulative
+// count passes the rank; the zero bin first), without its scan of every
+// bin from the store's start for each quantile.
+func (l *Latency) QuantilesUS(dst []float64, qs ...float64) []float64 {
+	dst = dst[:0]
 	if l.Count == 0 || l.sketch == nil {
-		return 0
+		for range qs {
+			dst = append(dst, 0)
+		}
+		return dst
 	}
-	v, err := l.sketch.GetValueAtQuantile(min(max(q, 0), 1))
-	if err != nil || math.IsNaN(v) {
-		return 0
+	zero := l.sketch.GetZeroCount()
+	count := zero + l.pos.TotalCount()
+	i := 0
+	for ; i < len(qs) && float64(qs[i]*(count-1)) < zero; i++ {
+		dst = append(dst, 0) // in the zero bin
 	}
-	return min(v, float64(l.MaxUS))
+	var seen float64
+	l.pos.ForEach(func(index int, n float64) bool {
+		seen += n
+		for i < len(qs) && seen > float64(qs[i]*(count-1))-zero {
+			dst = append(dst, min(sketchMapping.Value(index), float64(l.MaxUS)))
+			i++
+		}
+		return i == len(qs)
+	})
+	for ; i < len(qs); i++ {
+		dst = append(dst, float64(l.MaxUS))
+	}
+	return dst
 }
 
 // Histogram counts the durations into the buckets of upper bounds edges

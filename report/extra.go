@@ -50,9 +50,11 @@ var histogramEdgesUS = func() []float64 {
 }()
 
 func latencyOf(l *metrics.Latency) Latency {
+	var buf [3]float64
+	q := l.QuantilesUS(buf[:0], 0.50, 0.95, 0.99)
 	return Latency{
 		Count: l.Count, Sum: ms(float64(l.SumUS)), Max: ms(float64(l.MaxUS)),
-		P50: ms(l.QuantileUS(0.50)), P95: ms(l.QuantileUS(0.95)), P99: ms(l.QuantileUS(0.99)),
+		P50: ms(q[0]), P95: ms(q[1]), P99: ms(q[2]),
 	}
 }
 
