@@ -77,7 +77,9 @@ cfn-lint:
 
 ## bench-peers: this project beside mtail, a Python Lambda handler and the decode floors, on one generated corpus (../shared/bench)
 BENCH_LINES ?= 2000000
+# shared/ sits beside the repository (../shared), or beside the folder of worktrees (../../shared).
+SHARED ?= $(firstword $(wildcard ../shared ../../shared) ../shared)
 bench-peers: cli
 	PROJECT_CMD='$(CURDIR)/$(BIN)/slowroutes report --format json "$$BENCH_PLAIN" > "$$BENCH_RESULT"' \
 	PROJECT_EVENTS_CMD='$(CURDIR)/$(BIN)/slowroutes emit --dry-run "$$BENCH_EVENTS_DIR"/*.json > /dev/null' \
-	  ../shared/bench/run.sh -n $(BENCH_LINES)
+	  $(SHARED)/bench/run.sh -n $(BENCH_LINES) $(BENCH_FLAGS)
