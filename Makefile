@@ -4,11 +4,17 @@ BIN       ?= bin
 FUZZTIME  ?= 10s
 CAPTURES  := testdata/captures
 
-.PHONY: demo test e2e bench bench-peers fuzz cli vet build lint
+.PHONY: demo demo-html test e2e bench bench-peers fuzz cli vet build lint
 
 ## demo: rank the worst routes of the bundled real-server captures
 demo:
 	$(GO) run ./cmd/slowroutes report $(CAPTURES)/uwsgi.log $(CAPTURES)/nginx-access.log $(CAPTURES)/nginx-error.log $(CAPTURES)/gunicorn-error.log $(CAPTURES)/gunicorn-access.log
+
+## demo-html: the same report as one self-contained HTML page, with the route owners of the captures: bin/demo.html
+demo-html:
+	@mkdir -p $(BIN)
+	$(GO) run ./cmd/slowroutes report --format html --owners testdata/owners/owners.txt $(CAPTURES)/uwsgi.log $(CAPTURES)/nginx-access.log $(CAPTURES)/nginx-error.log $(CAPTURES)/gunicorn-error.log $(CAPTURES)/gunicorn-access.log > $(BIN)/demo.html
+	@echo "wrote $(BIN)/demo.html"
 
 ## test: unit, golden and integration tests (tools they need are checked for; CI=true makes a missing tool fatal)
 test:
@@ -84,7 +90,9 @@ cfn-lint:
 
 ## bench-peers: this project beside mtail, a Python Lambda handler and the decode floors, on one generated corpus (../shared/bench)
 BENCH_LINES ?= 2000000
+# shared/ sits beside the repository (../shared), or beside the folder of worktrees (../../shared).
+SHARED ?= $(firstword $(wildcard ../shared ../../shared) ../shared)
 bench-peers: cli
 	PROJECT_CMD='$(CURDIR)/$(BIN)/slowroutes report --format json "$$BENCH_PLAIN" > "$$BENCH_RESULT"' \
 	PROJECT_EVENTS_CMD='$(CURDIR)/$(BIN)/slowroutes emit --dry-run "$$BENCH_EVENTS_DIR"/*.json > /dev/null' \
-	  ../shared/bench/run.sh -n $(BENCH_LINES)
+	  $(SHARED)/bench/run.sh -n $(BENCH_LINES) $(BENCH_FLAGS)

@@ -44,6 +44,8 @@ const (
 	TagCap         = "cap"
 	TagFrame       = "frame"
 	TagKind        = "kind"
+	TagTeam        = "team"
+	TagFolded      = "folded"
 )
 
 // GlobalTags are put on every datagram by the DogStatsD client: the unified
@@ -55,7 +57,7 @@ var GlobalTags = []string{"env", "service", "version"}
 const MaxTags = 100
 
 // MaxStaticTags bounds the configured static tags, so that with the three
-// unified service tags and the largest per-metric tag set (six) a point
+// unified service tags and the largest per-metric tag set (seven) a point
 // stays well within MaxTags.
 const MaxStaticTags = 80
 
@@ -74,12 +76,34 @@ type Spec struct {
 	Values      map[string][]string // the closed value sets of some tags
 	Description string
 	Scope       Scope
+	// Deployment: the metric counts each request once per deployment —
+	// only the requests of the server Row.Counted names — so it carries no
+	// source, and no log_group unless configured (the nginx and the app log
+	// groups of one deployment would count it twice); the log group's own
+	// tags (SLOWROUTES_LOG_GROUP_TAGS) still tell deployments apart.
+	Deployment bool
+	// Percentiles: the metric is a real distribution that monitors and
+	// dashboards read percentiles of, which Datadog bills 5 more custom
+	// metrics per context for.
+	Percentiles bool
 
 	// row calls put for each value of the metric in one row (ScopeRoute);
 	// batch for each value in the whole batch (the other scopes). A
 	// counter's zero values are not sent.
 	row   func(r *metrics.Row, put Put)
 	batch func(b *batchFacts, put Put)
+	// contexts, when set, puts one value for each context row would put
+	// values to, cheaply: a distribution of one value per request has one
+	// context per row. Counting contexts uses it; a test holds it to row.
+	contexts func(r *metrics.Row, put Put)
+}
+
+// contextsOf is the function that puts the values of a row's contexts.
+func (s *Spec) contextsOf() func(r *metrics.Row, put Put) {
+	if s.contexts != nil {
+		return s.contexts
+	}
+	return s.row
 }
 
 // Scope says which tags a metric's values carry besides the global tags
@@ -95,6 +119,8 @@ const (
 	// ScopeLogGroup: log_group alone, after the metric's own tags — facts
 	// about a delivery rather than about what it holds.
 	ScopeLogGroup
+	// ScopeFunction: only the global tags — facts about the emitter itself.
+	ScopeFunction
 )
 
 // Put sends one value with up to three tags of the metric's own ("" for none).
@@ -102,12 +128,15 @@ type Put func(v float64, t1, t2, t3 string)
 
 // batchFacts is what the batch-level metrics are computed from.
 type batchFacts struct {
-	agg    *metrics.Aggregates
-	nowMS  int64
-	folded int64 // rows the emitter folded into route:overflow
+	agg      *metrics.Aggregates
+	nowMS    int64
+	contexts int64                // distinct contexts of the emitter's current window
+	folded   [numFoldLevels]int64 // contexts the budget folded in this batch, by the last tag folded
 }
 
-var routeTags = []string{TagRoute, TagMethod, TagOperation, TagLogGroup}
+// routeTags are the tags of a per-route metric before its own: the route's
+// (route, method, graphql_operation, team) and the batch's (log_group).
+var routeTags = []string{TagRoute, TagMethod, TagOperation, TagTeam, TagLogGroup}
 
 func with(tags ...string) []string { return append(append([]string{}, routeTags...), tags...) }
 
@@ -123,15 +152,15 @@ var (
 	envelopeResult = names(metrics.EnvelopeResult(0), metrics.NumEnvelopeResults)
 	envelopeReason = names(event.ReasonNone+1, event.NumReasons)
 	inputs         = names(event.InputCloudWatch, event.NumInputs)
-	caps           = []string{capRoute, capOperation, capContexts}
+	caps           = []string{capRoute, capOperation}
 	methods        = route.Methods[:]
+	foldedTags     = foldOrder[:]
 )
 
 // Values of the cap tag of pipeline.cardinality_overflow.
 const (
 	capRoute     = "route"
 	capOperation = "graphql_operation"
-	capContexts  = "contexts"
 	capFrame     = "frame"
 )
 
@@ -161,10 +190,10 @@ var Contract = []Spec{
 		},
 	},
 	{
-		Name: "client_aborts", Unit: "request", Family: FamilyTimeouts, Counter: true,
+		Name: "client_aborts", Unit: "request", Family: FamilyTimeouts, Counter: true, Deployment: true,
 		Tags: with(), Values: map[string][]string{TagMethod: methods},
-		Description: "requests the client gave up on (an access-log 499, an ALB's 460, Apache %X aborted, or a uWSGI write into the closed connection)",
-		row:         func(r *metrics.Row, put Put) { put(float64(r.ClientAborts), "", "", "") },
+		Description: "requests the client gave up on (an access-log 499, an ALB's 460, Apache %X aborted, or a uWSGI write into the closed connection), once per deployment",
+		row:         func(r *metrics.Row, put Put) { put(float64(r.AbortsBy[r.Counted()]), "", "", "") },
 	},
 	{
 		Name: "upstream_failures", Unit: "request", Family: FamilyTimeouts, Counter: true,
@@ -211,39 +240,36 @@ var Contract = []Spec{
 		batch:       func(b *batchFacts, put Put) { put(float64(b.agg.Events.GunicornTimeoutsAttributed), "", "", "") },
 	},
 	{
-		Name: "requests", Unit: "request", Family: FamilyRequests, Counter: true,
-		Tags:        with(TagSource, TagStatusClass),
-		Values:      map[string][]string{TagSource: serverSources, TagStatusClass: statusClasses, TagMethod: methods},
-		Description: "finished requests by the server that logged them and status class; nginx and uWSGI both log a proxied request, so pick one source",
+		Name: "requests", Unit: "request", Family: FamilyRequests, Counter: true, Deployment: true,
+		Tags:        with(TagStatusClass),
+		Values:      map[string][]string{TagStatusClass: statusClasses, TagMethod: methods},
+		Description: "finished requests by status class, each counted once per deployment (by the outermost server, or SLOWROUTES_REQUEST_SOURCE)",
 		row: func(r *metrics.Row, put Put) {
-			for s := parse.FirstSource; s < parse.NumSources; s++ {
-				for c, v := range r.Requests[s] {
-					put(float64(v), serverTag[s], classTag[c], "")
-				}
+			for c, v := range r.Requests[r.Counted()] {
+				put(float64(v), classTag[c], "", "")
 			}
 		},
 	},
 	{
-		Name: "request.duration_ms", Unit: "millisecond", Family: FamilyRequests,
-		Tags: with(TagSource), Values: map[string][]string{TagSource: serverSources, TagMethod: methods},
-		Description: "request duration as the server logged it (nginx $request_time, uWSGI msecs/micros, gunicorn %(D)s, app duration), one value per request",
+		Name: "request.duration_ms", Unit: "millisecond", Family: FamilyRequests, Deployment: true, Percentiles: true,
+		Tags: with(), Values: map[string][]string{TagMethod: methods},
+		Description: "request duration as the counted server logged it (nginx $request_time, uWSGI msecs/micros, gunicorn %(D)s, app duration), one value per request",
 		row: func(r *metrics.Row, put Put) {
-			for s := parse.FirstSource; s < parse.NumSources; s++ {
-				for _, us := range r.Durations[s] {
-					put(float64(us)/1000, serverTag[s], "", "")
-				}
+			for _, us := range r.Durations[r.Counted()] {
+				put(float64(us)/1000, "", "", "")
+			}
+		},
+		contexts: func(r *metrics.Row, put Put) {
+			if r.Timed[r.Counted()] > 0 {
+				put(1, "", "", "")
 			}
 		},
 	},
 	{
-		Name: "slow_requests", Unit: "request", Family: FamilyRequests, Counter: true,
-		Tags: with(TagSource), Values: map[string][]string{TagSource: serverSources, TagMethod: methods},
-		Description: "finished requests at least as long as the slow threshold",
-		row: func(r *metrics.Row, put Put) {
-			for s := parse.FirstSource; s < parse.NumSources; s++ {
-				put(float64(r.Slow[s]), serverTag[s], "", "")
-			}
-		},
+		Name: "slow_requests", Unit: "request", Family: FamilyRequests, Counter: true, Deployment: true,
+		Tags: with(), Values: map[string][]string{TagMethod: methods},
+		Description: "finished requests at least as long as the slow threshold, once per deployment",
+		row:         func(r *metrics.Row, put Put) { put(float64(r.Slow[r.Counted()]), "", "", "") },
 	},
 	{
 		Name: "stuck", Unit: "dump", Family: FamilyRequests, Counter: true,
@@ -297,12 +323,11 @@ var Contract = []Spec{
 		Name: "pipeline.cardinality_overflow", Unit: "record", Family: FamilyHealth, Counter: true, Scope: ScopeBatch,
 		Tags:        []string{TagLogGroup, TagCap},
 		Values:      map[string][]string{TagCap: capsAndFrame},
-		Description: "records whose route, GraphQL operation or stuck frame the cardinality cap turned into 'overflow'; for cap:contexts, rows folded into route:overflow to bound the contexts of one batch",
+		Description: "records whose route, GraphQL operation or stuck frame the per-container cardinality cap turned into 'overflow'",
 		batch: func(b *batchFacts, put Put) {
 			put(float64(b.agg.Events.RouteOverflow), capTag[0], "", "")
 			put(float64(b.agg.Events.OperationOverflow), capTag[1], "", "")
-			put(float64(b.folded), capTag[2], "", "")
-			put(float64(b.agg.Events.FrameOverflow), capTag[3], "", "")
+			put(float64(b.agg.Events.FrameOverflow), capTag[2], "", "")
 		},
 	},
 	{
@@ -324,6 +349,25 @@ var Contract = []Spec{
 						put(float64(n), inputTag[in], envelopeTag[res], envReasonTag[why])
 					}
 				}
+			}
+		},
+	},
+	{
+		Name: "pipeline.contexts", Unit: "context", Family: FamilyHealth, Scope: ScopeFunction,
+		Description: "distinct contexts (metric and tag set) the function has sent in the current hour, this batch included, one value per batch with per-route facts: query with max",
+		batch: func(b *batchFacts, put Put) {
+			if b.agg.Len() > 0 {
+				put(float64(b.contexts), "", "", "")
+			}
+		},
+	},
+	{
+		Name: "pipeline.contexts_folded", Unit: "context", Family: FamilyHealth, Counter: true, Scope: ScopeFunction,
+		Tags: []string{TagFolded}, Values: map[string][]string{TagFolded: foldedTags},
+		Description: "contexts the context budget (SLOWROUTES_MAX_CONTEXTS) did not admit this hour; their values went out with fewer tags, folded: the last tag dropped",
+		batch: func(b *batchFacts, put Put) {
+			for k := 1; k < numFoldLevels; k++ {
+				put(float64(b.folded[k]), foldedTag[k], "", "")
 			}
 		},
 	},

@@ -1,16 +1,17 @@
 package dogstatsd
 
 import (
+	"hash/maphash"
 	"time"
 
 	"github.com/slowroutes/slowroutes/internal/tag"
 	"github.com/slowroutes/slowroutes/metrics"
-	"github.com/slowroutes/slowroutes/route"
 )
 
-// DefaultMaxContexts bounds the distinct contexts (metric and tag set) one
-// Emit sends, far below the 10,240 the Lambda Extension keeps per flush.
-const DefaultMaxContexts = 2000
+// DefaultMaxContexts is each function's default context budget: the
+// distinct contexts (metric and tag set) it sends in an hour, which is what
+// Datadog bills, far below the 10,240 the Lambda Extension keeps per flush.
+const DefaultMaxContexts = 4000
 
 // MaxContexts is the largest context budget: the Lambda Extension keeps at
 // most 10,240 contexts per flush.
@@ -25,8 +26,27 @@ const DefaultFlushEvery = 4096
 type EmitterConfig struct {
 	// Families selects the metrics (FamilyAll when zero). FamilyHealth is always sent.
 	Families Family
-	// MaxContexts bounds the contexts of one Emit (DefaultMaxContexts when zero).
+	// MaxContexts is the context budget of each function (harakiri,
+	// slowlog) per Window (DefaultMaxContexts when zero).
 	MaxContexts int
+	// Window is how long contexts count against the budget (DefaultWindow when zero).
+	Window time.Duration
+	// MethodTag puts the method on every per-route metric.
+	MethodTag bool
+	// LogGroupOnRequests puts log_group on the metrics that count a request
+	// once per deployment (Spec.Deployment), for functions that serve apps
+	// the log groups' own tags do not tell apart.
+	LogGroupOnRequests bool
+	// Cost, if set, counts every distinct context sent (and what it costs).
+	Cost *Cost
+	// CountOnly counts the contexts (and their Cost) without sending any
+	// per-route value: what a report needs to know what emit would send,
+	// without keeping every request's duration.
+	CountOnly bool
+	// Observe, if set, sees the Aggregates of every Emit once they are
+	// sent: a report accumulates what a handler emits and resets
+	// (metrics.Aggregates.Merge).
+	Observe func(*metrics.Aggregates)
 	// FlushEvery is the number of datagrams between flushes (DefaultFlushEvery when zero).
 	FlushEvery int
 	// Now is the clock (time.Now when nil).
@@ -35,34 +55,72 @@ type EmitterConfig struct {
 
 // Emitter turns Aggregates into DogStatsD distributions: it sends each
 // metric of the contract as the contract computes it from the Aggregates,
-// with the batch's tags. It keeps only scratch buffers and counters
-// between calls. Not safe for concurrent use.
+// with the row's and the batch's tags, folded as the context budget
+// requires. It keeps scratch buffers and the contexts of the current
+// window between calls. Not safe for concurrent use.
 type Emitter struct {
 	c       Client
 	cfg     EmitterConfig
-	specs   []*Spec // the contract's metrics of the enabled families
+	specs   []*specInfo // the contract's metrics of the enabled families
 	sinceFl int
 
-	// The value being sent: its spec, the tags that come before its own
-	// (route tags and the batch's), and the tag scratch slice.
-	spec    *Spec
-	prefix  []string
-	rowTags []string // the route tags and the batch's, of the row being sent
-	// keyTags caches the route, method and operation tags of rows, which
-	// a container's Aggregates keep from batch to batch.
-	keyTags map[*metrics.Row][]string
-	tags    []string
-	batch   []string // tags of the batch: log_group and the log group's own tags
-	lg      string   // the log_group tag of the batch, "" for none
-	put     Put      // e.send bound once, so that passing it allocates nothing
+	seed maphash.Seed
+	h    maphash.Hash
 
-	// contexts counting: the tags of the last value seen and the count.
-	last    [3]string
-	counted int
-	count   Put
+	// The batch: its tags (log_group and the log group's own tags).
+	lg      string
+	awsTags []string
+
+	// The window of the context budget.
+	winStart time.Time
+	budgets  [numBudgets]budgetState
+	levels   map[rowFold]int
+	keyTags  map[*metrics.Row]*keyTags
+	folded   [numFoldLevels]int64
+
+	// The values being sent or counted: their spec, fold level and the
+	// tags before their own.
+	spec   *specInfo
+	level  int
+	prefix []string
+	pre    []string // the batch's tags
+	rowPre []string // a row's tags
+	tags   []string
+	last   [3]string // own tags of the last value, whose hash is lastHash
+	lastOK bool
+	lastH  uint64
+	sentOK bool
+	sentH  uint64          // the context of the last value sent, registered already
+	pass   map[uint64]bool // contexts a counting pass found new, and whether they have percentiles
+	pend   pending
+	found  []found // the contexts a counting Emitter's first pass found
+	put    Put     // e.value bound once, so that passing it allocates nothing
+	count  Put     // e.countContext bound once
 
 	// Sent counts datagrams handed to the client; Failed those it refused.
 	Sent, Failed int64
+}
+
+// specInfo is a Spec with what the Emitter derives from it once.
+type specInfo struct {
+	*Spec
+	budget int
+	own    [3]string // the keys of the tags the spec's funcs put, in order
+	foldAt [3]int    // the fold level that drops each own tag (numFoldLevels: never)
+}
+
+// keyTags are the route tags of a row, made once: rows live from batch to
+// batch in a Lambda container.
+type keyTags struct{ route, method, op, team string }
+
+// pending is a counter value not sent yet: folded rows put several values
+// into one context, which goes out as their sum, one datagram.
+type pending struct {
+	ok   bool
+	h    uint64
+	v    float64
+	tags []string
+	spec *specInfo
 }
 
 // NewEmitter returns an Emitter writing to c.
@@ -74,21 +132,47 @@ func NewEmitter(c Client, cfg EmitterConfig) *Emitter {
 	if cfg.MaxContexts <= 0 {
 		cfg.MaxContexts = DefaultMaxContexts
 	}
+	if cfg.Window <= 0 {
+		cfg.Window = DefaultWindow
+	}
 	if cfg.FlushEvery <= 0 {
 		cfg.FlushEvery = DefaultFlushEvery
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	e := &Emitter{c: c, cfg: cfg, keyTags: map[*metrics.Row][]string{}}
+	e := &Emitter{c: c, cfg: cfg, seed: maphash.MakeSeed(), keyTags: map[*metrics.Row]*keyTags{},
+		levels: map[rowFold]int{}, pass: map[uint64]bool{}}
+	e.h.SetSeed(e.seed)
 	for i := range Contract {
-		if s := &Contract[i]; s.Family&cfg.Families != 0 {
-			e.specs = append(e.specs, s)
+		s := &Contract[i]
+		if s.Family&cfg.Families == 0 {
+			continue
 		}
+		si := &specInfo{Spec: s, budget: budgetOf(s.Family)}
+		n := 0
+		for _, k := range s.Tags {
+			if k == TagLogGroup || s.Scope == ScopeRoute && isRouteTag(k) {
+				continue
+			}
+			si.own[n], si.foldAt[n] = k, numFoldLevels
+			if s.Scope == ScopeRoute && k == TagStatusClass {
+				si.foldAt[n] = foldClass
+			}
+			n++
+		}
+		for ; n < 3; n++ {
+			si.foldAt[n] = numFoldLevels
+		}
+		e.specs = append(e.specs, si)
 	}
 	e.put = e.value
 	e.count = e.countContext
 	return e
+}
+
+func isRouteTag(k string) bool {
+	return k == TagRoute || k == TagMethod || k == TagOperation || k == TagTeam
 }
 
 // Families returns the metric families the Emitter sends.
@@ -96,50 +180,14 @@ func (e *Emitter) Families() Family { return e.cfg.Families }
 
 // KeepsDurations says whether the Emitter sends one value per request, so
 // that the Aggregates it reads must keep every duration.
-func (e *Emitter) KeepsDurations() bool { return e.cfg.Families&FamilyRequests != 0 }
+func (e *Emitter) KeepsDurations() bool {
+	return e.cfg.Families&FamilyRequests != 0 && !e.cfg.CountOnly
+}
 
 // Flush sends what the client holds.
 func (e *Emitter) Flush() error {
 	e.sinceFl = 0
 	return e.c.Flush()
-}
-
-// value sends one value of e.spec after e.prefix, with its own tags; the
-// tags of the scope ScopeLogGroup come after them.
-func (e *Emitter) value(v float64, t1, t2, t3 string) {
-	if v == 0 && e.spec.Counter {
-		return
-	}
-	t := append(e.tags[:0], e.prefix...)
-	for _, s := range [3]string{t1, t2, t3} {
-		if s != "" {
-			t = append(t, s)
-		}
-	}
-	if e.spec.Scope == ScopeLogGroup && e.lg != "" {
-		t = append(t, e.lg)
-	}
-	e.tags = t
-	if err := e.c.Distribution(e.spec.Name, v, t, 1); err != nil {
-		e.Failed++
-		return
-	}
-	e.Sent++
-	if e.sinceFl++; e.sinceFl >= e.cfg.FlushEvery {
-		_ = e.Flush()
-	}
-}
-
-// countContext counts the contexts e.spec's values would use: its values
-// come grouped by tag set, so a new context is a change of tags.
-func (e *Emitter) countContext(v float64, t1, t2, t3 string) {
-	if v == 0 && e.spec.Counter {
-		return
-	}
-	if k := [3]string{t1, t2, t3}; e.counted == 0 || k != e.last {
-		e.last = k
-		e.counted++
-	}
 }
 
 // Batch says where the facts of one Emit came from.
@@ -152,112 +200,143 @@ type Batch struct {
 }
 
 // Emit sends the facts of agg (one batch). Counters are sent once per
-// context with the number of events as the value. Rows past the context
-// budget, least bad first, are folded into route "overflow". It returns the
+// context with the number of events as the value. Rows whose contexts do
+// not fit the budget are sent with fewer tags (foldOrder). It returns the
 // datagrams sent.
 func (e *Emitter) Emit(agg *metrics.Aggregates, b Batch) int64 {
 	before := e.Sent
+	now := e.cfg.Now()
+	e.startWindow(now)
 	e.lg = ""
 	if b.LogGroup != "" {
 		e.lg = tag.Make(TagLogGroup, b.LogGroup)
 	}
-	e.batch = e.batch[:0]
+	e.awsTags = b.Tags
+	e.folded = [numFoldLevels]int64{}
+	e.rows(agg)
+	facts := batchFacts{agg: agg, nowMS: now.UnixMilli(), folded: e.folded}
+	batchTags := e.pre[:0]
 	if e.lg != "" {
-		e.batch = append(e.batch, e.lg)
+		batchTags = append(batchTags, e.lg)
 	}
-	e.batch = append(e.batch, b.Tags...)
-	facts := batchFacts{agg: agg, nowMS: e.cfg.Now().UnixMilli(), folded: e.rows(agg)}
+	batchTags = append(batchTags, b.Tags...)
+	e.pre = batchTags
 	for _, s := range e.specs {
 		if s.batch == nil {
 			continue
 		}
-		e.spec, e.prefix = s, e.batch
-		if s.Scope == ScopeLogGroup {
-			e.prefix = nil
+		e.begin(s, 0)
+		e.prefix = nil
+		if s.Scope == ScopeBatch {
+			e.prefix = batchTags
 		}
+		facts.contexts = int64(e.windowContexts())
 		s.batch(&facts, e.put)
+		e.flushPending()
 	}
 	e.spec, e.prefix = nil, nil
+	if e.cfg.Observe != nil {
+		e.cfg.Observe(agg)
+	}
 	return e.Sent - before
 }
 
-// overflowReserve is the room kept in the context budget for the row that
-// folded rows go to.
-const overflowReserve = 64
-
-// rows sends the per-route metrics and returns the number of rows folded
-// into route "overflow".
-func (e *Emitter) rows(agg *metrics.Aggregates) int64 {
-	var (
-		used   int
-		folded int64
-		of     *metrics.Row
-	)
-	budget := e.cfg.MaxContexts - overflowReserve
-	agg.EachRow(func(r *metrics.Row) { used += e.contexts(r) })
-	if used <= budget {
-		agg.EachRow(e.row)
-		return 0
-	}
-	used = 0
-	for _, r := range agg.Rows() {
-		if n := e.contexts(r); used+n <= budget {
-			used += n
-			e.row(r)
-			continue
-		}
-		if of == nil {
-			of = &metrics.Row{Key: metrics.Key{Route: route.Overflow}}
-		}
-		of.Merge(r)
-		folded++
-	}
-	if of != nil {
-		e.row(of)
-		delete(e.keyTags, of) // a new row every time: not worth keeping
-	}
-	return folded
+// begin starts the values of spec s at fold level k.
+func (e *Emitter) begin(s *specInfo, k int) {
+	e.spec, e.level, e.lastOK = s, k, false
 }
 
-// contexts counts the contexts the metrics of r use.
-func (e *Emitter) contexts(r *metrics.Row) int {
-	n := 0
-	for _, s := range e.specs {
-		if s.row == nil {
-			continue
-		}
-		e.spec, e.counted = s, 0
-		s.row(r, e.count)
-		n += e.counted
+// value sends one value of e.spec after e.prefix, with its own tags; the
+// tags of the scope ScopeLogGroup come after them.
+func (e *Emitter) value(v float64, t1, t2, t3 string) {
+	if v == 0 && e.spec.Counter {
+		return
 	}
-	return n
+	h := e.context(t1, t2, t3)
+	if e.spec.Counter {
+		if e.pend.ok && e.pend.h == h {
+			e.pend.v += v
+			return
+		}
+		e.flushPending()
+		e.pend = pending{ok: true, h: h, v: v, tags: append(e.pend.tags[:0], e.tags...), spec: e.spec}
+		return
+	}
+	e.send(e.spec, h, v, e.tags)
 }
 
-// maxKeyTags bounds the rows whose tags are cached.
-const maxKeyTags = 16384
+// flushPending sends the pending counter value.
+func (e *Emitter) flushPending() {
+	if !e.pend.ok {
+		return
+	}
+	e.pend.ok = false
+	e.send(e.pend.spec, e.pend.h, e.pend.v, e.pend.tags)
+}
 
-// row sends the metrics of one row after its route tags and the batch's.
-func (e *Emitter) row(r *metrics.Row) {
-	kt, ok := e.keyTags[r]
-	if !ok {
-		kt = []string{tag.Make(TagRoute, r.Route)}
-		if r.Method != "" {
-			kt = append(kt, tag.Make(TagMethod, r.Method))
-		}
-		if r.Operation != "" {
-			kt = append(kt, tag.Make(TagOperation, r.Operation))
-		}
-		if len(e.keyTags) >= maxKeyTags {
-			clear(e.keyTags)
-		}
-		e.keyTags[r] = kt
+func (e *Emitter) send(s *specInfo, h uint64, v float64, tags []string) {
+	if !e.sentOK || h != e.sentH {
+		e.register(s.budget, h, s.Percentiles)
+		e.sentOK, e.sentH = true, h
 	}
-	e.rowTags = append(append(e.rowTags[:0], kt...), e.batch...)
-	e.prefix = e.rowTags
-	for _, s := range e.specs {
-		if s.row != nil {
-			e.spec = s
-			s.row(r, e.put)
+	if e.cfg.CountOnly && s.row != nil {
+		return
+	}
+	if err := e.c.Distribution(s.Name, v, tags, 1); err != nil {
+		e.Failed++
+		return
+	}
+	e.Sent++
+	if e.sinceFl++; e.sinceFl >= e.cfg.FlushEvery {
+		_ = e.Flush()
+	}
+}
+
+// register counts context h as sent in budget b.
+func (e *Emitter) register(b int, h uint64, percentiles bool) {
+	e.budgets[b].seen[h] = struct{}{}
+	if e.cfg.Cost != nil {
+		e.cfg.Cost.add(h, percentiles)
+	}
+}
+
+// context builds the tags of a value of e.spec into e.tags and returns
+// the hash of its context. Values of one spec come in runs with the same
+// tags (one per request of a row): the last hash is reused.
+func (e *Emitter) context(t1, t2, t3 string) uint64 {
+	own := [3]string{t1, t2, t3}
+	if e.lastOK && own == e.last {
+		return e.lastH
+	}
+	t := append(e.tags[:0], e.prefix...)
+	for i, s := range own {
+		if s != "" && e.level < e.spec.foldAt[i] {
+			t = append(t, s)
 		}
 	}
+	if e.spec.Scope == ScopeLogGroup && e.lg != "" {
+		t = append(t, e.lg)
+	}
+	e.tags = t
+	e.h.Reset()
+	e.h.WriteString(e.spec.Name)
+	for _, s := range t {
+		e.h.WriteByte(',')
+		e.h.WriteString(s)
+	}
+	e.last, e.lastOK, e.lastH = own, true, e.h.Sum64()
+	return e.lastH
+}
+
+// countContext counts the contexts of e.spec's values that its window
+// does not have yet.
+func (e *Emitter) countContext(v float64, t1, t2, t3 string) {
+	if v == 0 && e.spec.Counter {
+		return
+	}
+	h := e.context(t1, t2, t3)
+	if _, ok := e.budgets[e.spec.budget].seen[h]; ok {
+		return
+	}
+	e.pass[h] = e.spec.Percentiles
 }

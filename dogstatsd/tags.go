@@ -18,7 +18,8 @@ var (
 	inputTag     [event.NumInputs]string
 	envelopeTag  [metrics.NumEnvelopeResults]string
 	envReasonTag [event.NumReasons]string
-	capTag       = [...]string{TagCap + ":" + capRoute, TagCap + ":" + capOperation, TagCap + ":" + capContexts, TagCap + ":" + capFrame}
+	capTag       = [...]string{TagCap + ":" + capRoute, TagCap + ":" + capOperation, TagCap + ":" + capFrame}
+	foldedTag    [numFoldLevels]string
 )
 
 func init() {
@@ -32,6 +33,9 @@ func init() {
 	tagsOf(inputTag[:], TagInput, event.InputCloudWatch, event.NumInputs)
 	tagsOf(envelopeTag[:], TagResult, metrics.EnvelopeResult(0), metrics.NumEnvelopeResults)
 	tagsOf(envReasonTag[:], TagReason, event.ReasonNone+1, event.NumReasons)
+	for k := 1; k < numFoldLevels; k++ {
+		foldedTag[k] = TagFolded + ":" + foldOrder[k-1]
+	}
 }
 
 // tagsOf fills dst[v] with the tag key:name of each value v of an

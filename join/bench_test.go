@@ -94,7 +94,7 @@ func pass(j *join.Joiner, recs []fed, shift int64) {
 func TestJoinNoAllocs(t *testing.T) {
 	agg := metrics.New(metrics.Config{})
 	recs, span := captureRecords(t, agg)
-	j := join.New(join.Config{}, &agg.Join)
+	j := join.New(join.Config{}, agg)
 	step := span + 2*join.DefaultHorizon.Microseconds()
 	var shift int64
 	for range 3 { // warm up: the window and its indexes at full size
@@ -113,7 +113,7 @@ func TestJoinNoAllocs(t *testing.T) {
 func BenchmarkJoinCaptures(b *testing.B) {
 	agg := metrics.New(metrics.Config{})
 	recs, span := captureRecords(b, agg)
-	j := join.New(join.Config{}, &agg.Join)
+	j := join.New(join.Config{}, agg)
 	step := span + 2*join.DefaultHorizon.Microseconds()
 	var shift int64
 	b.ReportAllocs()

@@ -60,7 +60,7 @@ const (
 type Joiner struct {
 	horizon int64 // µs
 	max     int
-	counts  *metrics.JoinCounts
+	agg     *metrics.Aggregates // the rows' Distinct counts and the join counts go there
 	seed    maphash.Seed
 
 	// The window (window.go): the outcomes of the last seconds by sequence
@@ -83,19 +83,19 @@ type Joiner struct {
 	nextSweep int64
 }
 
-// New returns a Joiner that counts into the rows it is given and into
-// counts, which it marks enabled.
-func New(cfg Config, counts *metrics.JoinCounts) *Joiner {
+// New returns a Joiner that counts into the rows it is given, which belong
+// to agg, and into agg's join counts, which it marks enabled.
+func New(cfg Config, agg *metrics.Aggregates) *Joiner {
 	if cfg.Horizon <= 0 {
 		cfg.Horizon = DefaultHorizon
 	}
 	if cfg.MaxOutcomes <= 0 {
 		cfg.MaxOutcomes = DefaultMaxOutcomes
 	}
-	counts.Enabled = true
+	agg.Join.Enabled = true
 	const initial = 1024
 	j := &Joiner{
-		horizon: cfg.Horizon.Microseconds(), max: max(cfg.MaxOutcomes, 16), counts: counts,
+		horizon: cfg.Horizon.Microseconds(), max: max(cfg.MaxOutcomes, 16), agg: agg,
 		seed: maphash.MakeSeed(), head: 1, next: 1,
 	}
 	n := min(initial, ceilPow2(j.max))
@@ -179,6 +179,7 @@ func (j *Joiner) settle(o *outcome) {
 	if o.row == nil {
 		return
 	}
+	j.agg.Touch(o.row) // settled after its other facts were emitted, maybe
 	d := &o.row.Distinct
 	d.Requests++
 	if o.timeouts != 0 {
@@ -187,11 +188,11 @@ func (j *Joiner) settle(o *outcome) {
 	}
 	switch {
 	case o.byID:
-		j.counts.ByRequestID++
+		j.agg.Join.ByRequestID++
 	case o.records > 1:
-		j.counts.ByTime++
+		j.agg.Join.ByTime++
 	default:
-		j.counts.Unmatched++
+		j.agg.Join.Unmatched++
 	}
 	j.byPath.delIf(o.path, o.seq)
 	if o.hasID {
@@ -205,13 +206,14 @@ func (j *Joiner) settle(o *outcome) {
 
 // settleAlone counts a record that joined nothing and that nothing can join.
 func (j *Joiner) settleAlone(ev *evidence) {
+	j.agg.Touch(ev.row)
 	d := &ev.row.Distinct
 	d.Requests++
 	if t := metrics.EvidenceOf(ev.timeout); t != 0 {
 		d.TimedOut++
 		d.AddEvidence(t, 1)
 	}
-	j.counts.Unmatched++
+	j.agg.Join.Unmatched++
 }
 
 func ceilPow2(n int) int {

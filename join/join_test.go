@@ -28,7 +28,7 @@ type fstream struct {
 
 func newFixture(t *testing.T, cfg Config) *fixture {
 	agg := metrics.New(metrics.Config{})
-	return &fixture{t: t, agg: agg, j: New(cfg, &agg.Join), streams: map[string]*fstream{}}
+	return &fixture{t: t, agg: agg, j: New(cfg, agg), streams: map[string]*fstream{}}
 }
 
 // lines feeds lines of one stream (named like the file that holds them).

@@ -88,7 +88,7 @@ func (j *Joiner) retire(o *outcome, farLimit int64) {
 			f.grow()
 		} else {
 			j.settleFar()
-			j.counts.Early++
+			j.agg.Join.Early++
 		}
 	}
 	*f.at(f.next) = *o
@@ -129,7 +129,7 @@ func (j *Joiner) open(ev *evidence) *outcome {
 		} else {
 			j.retire(&j.outs[j.head&j.mask], j.wm-j.horizon)
 			j.head++
-			j.counts.Early++
+			j.agg.Join.Early++
 		}
 	}
 	seq := j.next

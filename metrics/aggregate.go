@@ -21,6 +21,19 @@ type Config struct {
 	// KeepDurations keeps every request's duration on its row (Row.Durations),
 	// for an emitter that sends one distribution value per request.
 	KeepDurations bool
+	// RequestSource is the server whose requests the metrics count (see
+	// Row.Counted); SourceUnknown: the outermost each row has seen.
+	RequestSource parse.Source
+	// Timeline keeps per-minute counts (Aggregates.Minutes,
+	// Row.TimeoutMinutes) for the report's timelines.
+	Timeline bool
+}
+
+// Minute holds the facts of one minute of the timeline.
+type Minute struct {
+	Requests [parse.NumSources]int64
+	Timeouts [parse.NumTimeouts]int64
+	Slow     int64
 }
 
 // Aggregates accumulates the facts of records. It is not safe for
@@ -49,6 +62,12 @@ type Aggregates struct {
 	liveWorkers []*StreamWorkers
 	// Findings are what the pipeline concluded when it was closed.
 	Findings []Finding
+
+	// Minutes holds the timeline by Unix minute, when Config.Timeline is set.
+	Minutes map[int64]*Minute
+	// lastMin is the last minute looked up: lines come in time order.
+	lastMin    int64
+	lastMinute *Minute
 }
 
 // New returns empty Aggregates.
@@ -80,40 +99,65 @@ func (a *Aggregates) Row(route, method, op []byte) *Row {
 	if r := a.Lookup(route, method, op); r != nil {
 		return r
 	}
-	r := &Row{Key: Key{Route: string(route), Method: string(method), Operation: string(op)}}
+	r := &Row{Key: Key{Route: string(route), Method: string(method), Operation: string(op)}, fixed: a.cfg.RequestSource}
 	a.rows[string(a.keyBuf)] = r
 	return r
+}
+
+// Touch marks row as having facts since the last Reset, for a fact
+// written into it directly (a join outcome).
+func (a *Aggregates) Touch(row *Row) {
+	if !row.live {
+		row.live = true
+		a.live = append(a.live, row)
+	}
 }
 
 // Add counts a record of a request, a timeout, an upstream failure or a
 // client abort on row.
 func (a *Aggregates) Add(row *Row, rec *parse.Record) {
-	if !row.live {
-		row.live = true
-		a.live = append(a.live, row)
-	}
+	a.Touch(row)
 	a.seen(rec)
+	var (
+		tm *Minute
+		at int64
+	)
+	if a.cfg.Timeline {
+		at, tm = a.minute(rec)
+	}
 	switch rec.Kind {
 	case parse.KindRequest:
 		row.Requests[rec.Source][ClassOf(rec.Status)]++
+		if row.Outer != rec.Source {
+			row.Outer = Outermost(row.Outer, rec.Source)
+		}
+		if tm != nil {
+			tm.Requests[rec.Source]++
+		}
 		// Every access log's 504, 499 and 502 count, whoever wrote the line:
 		// the source only names them. Below 460 a status is none of them,
 		// unless the line said otherwise.
 		if rec.Status >= 460 || rec.Outcome != parse.OutcomeUnknown {
 			switch rec.RequestOutcome() {
 			case parse.OutcomeTimeout:
-				row.Timeouts[parse.AccessTimeout(rec.Source)]++
+				t := parse.AccessTimeout(rec.Source)
+				row.Timeouts[t]++
+				a.timeoutAt(row, at, tm, t)
 			case parse.OutcomeClientAbort:
 				row.ClientAborts++
-				row.ClientAbortsBy[rec.Source]++
+				row.AbortsBy[rec.Source]++
 			case parse.OutcomeUpstreamFailure:
 				row.UpstreamFailures[AccessFailure(rec.Source, rec.Status)]++
 			}
 		}
 		if rec.HasDuration {
+			row.Timed[rec.Source]++
 			row.Latency.Add(rec.DurationUS)
 			if rec.DurationUS >= a.cfg.SlowUS {
 				row.Slow[rec.Source]++
+				if tm != nil {
+					tm.Slow++
+				}
 			}
 			if a.cfg.KeepDurations {
 				row.Durations[rec.Source] = append(row.Durations[rec.Source], rec.DurationUS)
@@ -121,12 +165,13 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 		}
 	case parse.KindTimeout:
 		row.Timeouts[rec.Timeout]++
+		a.timeoutAt(row, at, tm, rec.Timeout)
 		if rec.Timeout == parse.TimeoutGunicornWorker && (len(rec.URI) > 0 || len(rec.Route) > 0) {
 			a.Events.GunicornTimeoutsAttributed++
 		}
 	case parse.KindClientAbort:
 		row.ClientAborts++
-		row.ClientAbortsBy[rec.Source]++
+		row.AbortsBy[rec.Source]++
 	case parse.KindUpstreamFailure:
 		if rec.Source == parse.SourceApache {
 			row.UpstreamFailures[FailureApacheProxy]++
@@ -158,6 +203,41 @@ func (a *Aggregates) AddEvent(rec *parse.Record) {
 	}
 }
 
+// minute returns the timeline's minute of a record (a Unix minute) by the
+// line's own time, nil when the line has none: the time a log event was
+// delivered depends on how it was read (a file has none), the line's does not.
+func (a *Aggregates) minute(rec *parse.Record) (int64, *Minute) {
+	if rec.TimeUS <= 0 {
+		return 0, nil
+	}
+	m := rec.TimeUS / 60_000_000
+	if a.lastMinute != nil && m == a.lastMin {
+		return m, a.lastMinute
+	}
+	if a.Minutes == nil {
+		a.Minutes = map[int64]*Minute{}
+	}
+	mm := a.Minutes[m]
+	if mm == nil {
+		mm = &Minute{}
+		a.Minutes[m] = mm
+	}
+	a.lastMin, a.lastMinute = m, mm
+	return m, mm
+}
+
+// timeoutAt counts a timeout in the timeline, when it has a minute.
+func (a *Aggregates) timeoutAt(row *Row, at int64, tm *Minute, t parse.Timeout) {
+	if tm == nil {
+		return
+	}
+	tm.Timeouts[t]++
+	if row.TimeoutMinutes == nil {
+		row.TimeoutMinutes = map[int64]int64{}
+	}
+	row.TimeoutMinutes[at]++
+}
+
 func (a *Aggregates) seen(rec *parse.Record) {
 	if ms := rec.EventMS; ms > 0 && (a.OldestEventMS == 0 || ms < a.OldestEventMS) {
 		a.OldestEventMS = ms
@@ -175,6 +255,8 @@ func (a *Aggregates) Reset() {
 	a.Lines, a.Events, a.Envelopes, a.OldestEventMS = Lines{}, Events{}, Envelopes{}, 0
 	a.resetWhy()
 	a.Join = JoinCounts{Enabled: a.Join.Enabled}
+	clear(a.Minutes)
+	a.lastMinute = nil
 }
 
 // Rows returns every row with facts, worst first: most timeouts, then

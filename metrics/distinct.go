@@ -105,3 +105,12 @@ type JoinCounts struct {
 	// within the join's bound on outcomes held at once.
 	Early int64
 }
+
+// add adds the counts of o to j.
+func (j *JoinCounts) add(o *JoinCounts) {
+	j.Enabled = j.Enabled || o.Enabled
+	j.ByRequestID += o.ByRequestID
+	j.ByTime += o.ByTime
+	j.Unmatched += o.Unmatched
+	j.Early += o.Early
+}

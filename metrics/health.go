@@ -54,6 +54,22 @@ type Events struct {
 	LogGroupTagFailures int64
 }
 
+// add adds the counts of o to e.
+func (e *Events) add(o *Events) {
+	e.HarakiriBanners += o.HarakiriBanners
+	e.HarakiriRetries += o.HarakiriRetries
+	e.HarakiriIdle += o.HarakiriIdle
+	for s, n := range o.WorkerKills {
+		e.WorkerKills[s] += n
+	}
+	e.ListenQueueFull += o.ListenQueueFull
+	e.GunicornTimeoutsAttributed += o.GunicornTimeoutsAttributed
+	e.RouteOverflow += o.RouteOverflow
+	e.OperationOverflow += o.OperationOverflow
+	e.FrameOverflow += o.FrameOverflow
+	e.LogGroupTagFailures += o.LogGroupTagFailures
+}
+
 // EnvelopeResult is what became of one delivery.
 type EnvelopeResult uint8
 

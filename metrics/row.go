@@ -85,33 +85,80 @@ func pick(c bool, a, b Failure) Failure {
 // Row holds the facts of one Key.
 type Row struct {
 	Key
+	// The fields every request updates come first, side by side: a row is
+	// touched once per request, and each cache line it spans costs.
+
+	live bool // the row has facts since the last Reset
+	// Outer is the outermost server (a load balancer, then a proxy, then
+	// gunicorn, then uWSGI, then the app) that has logged a request of this
+	// row since the row was created: it outlives Reset, because a Lambda
+	// container learns the layout of a deployment batch after batch.
+	Outer parse.Source
+	// fixed is the server whose requests count (Config.RequestSource),
+	// SourceUnknown for Outer.
+	fixed parse.Source
+	// Latency holds the durations of every source.
+	Latency Latency
+	// Timed counts the requests with a duration, by source.
+	Timed [parse.NumSources]int64
+	// Slow counts finished requests at least as long as the slow threshold,
+	// by the server that logged them.
+	Slow [parse.NumSources]int64
 	// Requests counts finished requests by the server that logged them and
 	// their status class.
 	Requests     [parse.NumSources][NumClasses]int64
 	Timeouts     [parse.NumTimeouts]int64
 	ClientAborts int64
-	// ClientAbortsBy splits ClientAborts by the server that saw them: an
-	// access-log 499 (nginx) or a failed write (uWSGI). One request may be
-	// seen by both.
-	ClientAbortsBy   [parse.NumSources]int64
+	// AbortsBy splits ClientAborts by the server that saw them (an
+	// access-log 499 or 460, a uWSGI write into the closed connection), so
+	// that metrics count each once per deployment.
+	AbortsBy         [parse.NumSources]int64
 	UpstreamFailures [NumFailures]int64
-	// Slow counts finished requests at least as long as the slow threshold,
-	// by the server that logged them.
-	Slow [parse.NumSources]int64
-	// Latency holds the durations of every source.
-	Latency Latency
 	// Durations holds each request's duration in microseconds, by source,
 	// when the Aggregates keep them (Config.KeepDurations): DogStatsD
 	// distributions take one value per request.
 	Durations [parse.NumSources][]int64
+	// Team owns the row's route (owners.Routes), "" when nobody does. It
+	// is set when the row is created and lives with it.
+	Team string
+	// TimeoutMinutes counts timeouts by the minute they happened (Unix
+	// minutes), when the Aggregates keep a timeline.
+	TimeoutMinutes map[int64]int64
 	// Stuck counts the stack dumps of the row's requests by where they were
 	// stuck; Findings the requests that show each finding (stuck.go, why.go).
 	Stuck    []Stuck
 	Findings [NumFindingKinds]int64
 	// Distinct counts each request once, when a join ran (Aggregates.Join).
 	Distinct Distinct
+}
 
-	live bool // the row has facts since the last Reset
+// outerRank orders the servers from the innermost (the app) to the
+// outermost (a load balancer): a request proxied by nginx to uWSGI is
+// logged by both, and by the app; nginx sees every one of them, client
+// aborts included. Proxies of one tier (nginx, Apache) rank alike: the
+// first seen stays.
+var outerRank = [parse.NumSources]uint8{
+	parse.SourceApp: 1, parse.SourceUWSGI: 2, parse.SourceGunicorn: 3,
+	parse.SourceNginx: 4, parse.SourceApache: 4, parse.SourceTraefik: 5, parse.SourceALB: 6,
+}
+
+// Outermost returns the outer of two servers.
+func Outermost(a, b parse.Source) parse.Source {
+	if outerRank[b] > outerRank[a] {
+		return b
+	}
+	return a
+}
+
+// Counted is the server whose requests, durations, slow requests and
+// client aborts are counted for the row, so that a request logged by
+// nginx and by uWSGI counts once: the configured one, or the outermost
+// seen. SourceUnknown when the row has had no request.
+func (r *Row) Counted() parse.Source {
+	if r.fixed != parse.SourceUnknown {
+		return r.fixed
+	}
+	return r.Outer
 }
 
 // RequestsOf is the number of requests source s logged.
@@ -150,13 +197,20 @@ func sum(v []int64) int64 {
 }
 
 // Merge adds the facts of o to r, whatever their keys.
-func (r *Row) Merge(o *Row) {
+func (r *Row) Merge(o *Row) { r.merge(o, true) }
+
+// merge adds the facts of o to r, each request's duration only when
+// durations is set.
+func (r *Row) merge(o *Row, durations bool) {
 	for s := range o.Requests {
 		for c, v := range o.Requests[s] {
 			r.Requests[s][c] += v
 		}
 		r.Slow[s] += o.Slow[s]
-		r.Durations[s] = append(r.Durations[s], o.Durations[s]...)
+		r.Timed[s] += o.Timed[s]
+		if durations {
+			r.Durations[s] = append(r.Durations[s], o.Durations[s]...)
+		}
 	}
 	for i, v := range o.Timeouts {
 		r.Timeouts[i] += v
@@ -165,6 +219,16 @@ func (r *Row) Merge(o *Row) {
 		r.UpstreamFailures[i] += v
 	}
 	r.ClientAborts += o.ClientAborts
+	for s, v := range o.AbortsBy {
+		r.AbortsBy[s] += v
+	}
+	r.Outer = Outermost(r.Outer, o.Outer)
+	for m, n := range o.TimeoutMinutes {
+		if r.TimeoutMinutes == nil {
+			r.TimeoutMinutes = map[int64]int64{}
+		}
+		r.TimeoutMinutes[m] += n
+	}
 	r.Latency.Merge(&o.Latency)
 	r.mergeWhy(o)
 	r.Distinct.merge(&o.Distinct)
@@ -174,9 +238,12 @@ func (r *Row) Merge(o *Row) {
 func (r *Row) reset() {
 	r.Requests = [parse.NumSources][NumClasses]int64{}
 	r.Timeouts = [parse.NumTimeouts]int64{}
-	r.ClientAborts, r.ClientAbortsBy = 0, [parse.NumSources]int64{}
+	r.ClientAborts = 0
+	r.AbortsBy = [parse.NumSources]int64{}
+	clear(r.TimeoutMinutes)
 	r.UpstreamFailures = [NumFailures]int64{}
 	r.Slow = [parse.NumSources]int64{}
+	r.Timed = [parse.NumSources]int64{}
 	r.Latency.Reset()
 	r.Distinct.reset()
 	for s := range r.Durations {

@@ -162,3 +162,26 @@ func (a *Aggregates) Keep(w *StreamWorkers) {
 		a.liveWorkers = append(a.liveWorkers, w)
 	}
 }
+
+// mergeWorkers adds the worker facts of o's streams to a's; the rows that
+// held saturated workers are a's rows of the same keys.
+func (a *Aggregates) mergeWorkers(o *Aggregates) {
+	for _, ow := range o.liveWorkers {
+		w := a.StreamWorkers(ow.Stream)
+		w.Server = ow.Server
+		w.Workers = max(w.Workers, ow.Workers)
+		w.BusyMax = max(w.BusyMax, ow.BusyMax)
+		for n, us := range ow.BusyUS {
+			w.BusyUS[n] += us
+		}
+		w.SaturatedUS += ow.SaturatedUS
+		w.ListenQueueFull += ow.ListenQueueFull
+		w.Kills += ow.Kills
+		w.Respawns += ow.Respawns
+		w.Windows = append(w.Windows, ow.Windows...)
+		for _, h := range ow.Holders {
+			r := a.Row([]byte(h.Row.Route), []byte(h.Row.Method), []byte(h.Row.Operation))
+			w.Hold(r, h.Requests, h.US)
+		}
+	}
+}

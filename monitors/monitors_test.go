@@ -18,6 +18,9 @@ import (
 // filter and optional group-by.
 var metricRef = regexp.MustCompile(`\b(sum|max|min|avg|count|p50|p75|p90|p95|p99):([A-Za-z][A-Za-z0-9_.]*)\{([^}]*)\}(?:\s*by\s*\{([^}]*)\})?`)
 
+// TagLogGroupRef is how a query names the log_group tag or its template variable.
+const TagLogGroupRef = "log_group"
+
 var templateRef = regexp.MustCompile(`\{\{\s*([a-z_]+)\.name\s*\}\}`)
 
 // queries collects the query strings ("query", "q") of a monitor or dashboard.
@@ -42,7 +45,7 @@ func TestMonitorsUseTheContract(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no monitors: %v", err)
 	}
-	for _, want := range []string{"timeouts-by-route.json", "timeout-ratio-by-route.json", "p99-latency-by-route.json", "pipeline-lag.json", "dashboard.json"} {
+	for _, want := range []string{"timeouts-by-route.json", "timeout-ratio-by-route.json", "p99-latency-by-route.json", "route-latency-regression.json", "pipeline-lag.json", "dashboard.json"} {
 		if !slices.Contains(files, want) {
 			t.Errorf("%s is missing", want)
 		}
@@ -122,6 +125,11 @@ func checkRef(t *testing.T, q string, r []string, vars map[string]templateVar, g
 		t.Errorf("%q: summing %s (%s) means nothing", q, full, spec.Unit)
 	}
 	has := func(k string) bool { return spec.HasTag(k) || slices.Contains(dogstatsd.GlobalTags, k) }
+	// The per-deployment metrics carry no log_group by default: a filter or
+	// a group on it would find nothing.
+	if spec.Deployment && strings.Contains(filter+","+by, TagLogGroupRef) {
+		t.Errorf("%q: %s counts requests once per deployment and has no log_group by default", q, full)
+	}
 	for _, f := range strings.Split(filter, ",") {
 		f = strings.TrimSpace(f)
 		switch {

@@ -10,6 +10,7 @@ import (
 	"github.com/slowroutes/slowroutes/event"
 	"github.com/slowroutes/slowroutes/join"
 	"github.com/slowroutes/slowroutes/metrics"
+	"github.com/slowroutes/slowroutes/owners"
 	"github.com/slowroutes/slowroutes/parse"
 	"github.com/slowroutes/slowroutes/route"
 )
@@ -39,6 +40,13 @@ type Config struct {
 	// request outcomes (rows' Distinct counts): for a pipeline that sees
 	// several servers' logs at once, read in log time order (Interleave).
 	Join *join.Config
+	// Owners, when set, gives each row the team that owns its route.
+	Owners *owners.Routes
+	// RequestSource is the server whose requests the metrics count
+	// (metrics.Config.RequestSource); SourceUnknown: the outermost seen.
+	RequestSource parse.Source
+	// Timeline keeps per-minute counts for the report.
+	Timeline bool
 }
 
 // Defaults of Config.
@@ -82,8 +90,9 @@ func New(cfg Config) *Pipeline {
 		cfg.MaxFrames = DefaultMaxFrames
 	}
 	p := &Pipeline{
-		cfg:     cfg,
-		agg:     metrics.New(metrics.Config{SlowUS: cfg.SlowUS, KeepDurations: cfg.KeepDurations}),
+		cfg: cfg,
+		agg: metrics.New(metrics.Config{SlowUS: cfg.SlowUS, KeepDurations: cfg.KeepDurations,
+			RequestSource: cfg.RequestSource, Timeline: cfg.Timeline}),
 		streams: map[string]*Stream{},
 		routes:  route.NewLimiter(cfg.MaxRoutes),
 		ops:     route.NewLimiter(cfg.MaxOperations),
@@ -94,7 +103,7 @@ func New(cfg Config) *Pipeline {
 	p.why = newWhy(cfg)
 	p.emit = p.record
 	if cfg.Join != nil {
-		p.join = join.New(*cfg.Join, &p.agg.Join)
+		p.join = join.New(*cfg.Join, p.agg)
 	}
 	return p
 }
@@ -182,7 +191,12 @@ func (p *Pipeline) rowOf(rec *parse.Record) *metrics.Row {
 	if rt = p.routes.Admit(rt); string(rt) == route.Overflow {
 		ev.RouteOverflow++
 	}
-	return p.agg.Row(rt, method, op)
+	if row := p.agg.Lookup(rt, method, op); row != nil {
+		return row
+	}
+	row := p.agg.Row(rt, method, op)
+	row.Team = p.cfg.Owners.Team(row.Route, row.Method)
+	return row
 }
 
 func (p *Pipeline) routeOf(rec *parse.Record) []byte {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/slowroutes/slowroutes/event"
 	"github.com/slowroutes/slowroutes/metrics"
+	"github.com/slowroutes/slowroutes/owners"
 	"github.com/slowroutes/slowroutes/parse"
 	"github.com/slowroutes/slowroutes/route"
 )
@@ -210,9 +211,14 @@ func TestNoAllocsPerLine(t *testing.T) {
 	for _, f := range []string{"uwsgi.log", "uwsgi-logdate.log", "nginx-access.log", "nginx-error.log", "gunicorn-error.log", "gunicorn-access.log", "nginx-access.json"} {
 		lines = append(lines, realLines(t, f)...)
 	}
-	p := New(Config{})
+	owners, err := owners.ParseRoutes(strings.NewReader("/invoices/** billing\n/** web\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The report's configuration: owners and per-minute timelines.
+	p := New(Config{Owners: owners, Timeline: true})
 	s := p.Stream(nil, []byte("mixed"))
-	for _, l := range lines { // warm up: create every row, stream and buffer
+	for _, l := range lines { // warm up: create every row, stream, minute and buffer
 		p.Line(s, l, 0)
 	}
 	// One run is a whole pass, so that a rare allocating line cannot round

@@ -71,6 +71,11 @@ func (p *Pipeline) settleWorkers(s *Stream) {
 }
 
 // conclude writes the findings of everything read into the Aggregates.
-func (p *Pipeline) conclude() {
-	p.agg.Findings = p.find.Findings(p.agg, p.agg.Findings[:0])
+func (p *Pipeline) conclude() { p.Conclude(p.agg) }
+
+// Conclude writes the findings of everything the pipeline has read into
+// agg, which must hold all its facts: the pipeline's own Aggregates, or,
+// when they were emitted and reset batch by batch, their sum.
+func (p *Pipeline) Conclude(agg *metrics.Aggregates) {
+	agg.Findings = p.find.Findings(agg, agg.Findings[:0])
 }

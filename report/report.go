@@ -3,7 +3,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -30,6 +29,18 @@ type Document struct {
 	Stuck    []Stuck   `json:"stuck"`
 	Workers  []Workers `json:"workers"`
 	Findings []Finding `json:"findings"`
+	// Cost is what emit would send for the same inputs and settings.
+	Cost *Cost `json:"cost,omitempty"`
+	// HistogramEdgesMS are the upper bounds of the buckets of every row's
+	// latency_histogram (log scale, 1-2-5 per decade); a last bucket holds
+	// what is above the last edge.
+	HistogramEdgesMS []float64 `json:"latency_histogram_edges_ms"`
+	// Timeline counts requests, timeouts and slow requests per minute.
+	Timeline []Minute `json:"timeline"`
+	// Teams sums the rows by owning team, when an owners file names any.
+	Teams []Team `json:"teams,omitempty"`
+	// Baseline compares the rows with an earlier report (--baseline).
+	Baseline *BaselineSummary `json:"baseline,omitempty"`
 }
 
 // Lines counts input lines; Total = Matched + Ignored + Malformed.
@@ -66,10 +77,22 @@ type Route struct {
 	TimedOutRequests int64            `json:"timed_out_requests"`
 	RequestsDistinct int64            `json:"requests_distinct"`
 	TimeoutEvidence  map[string]int64 `json:"timeout_evidence"`
+	// Team owns the route (--owners), "" when nobody does.
+	Team string `json:"team"`
+	// RequestsCounted are the requests of CountedSource, the server whose
+	// requests the metrics count for the row (each request once).
+	RequestsCounted int64  `json:"requests_counted"`
+	CountedSource   string `json:"counted_source"`
+	// Histogram counts the durations by the buckets of HistogramEdgesMS.
+	Histogram []int64 `json:"latency_histogram"`
+	// TimeoutsPerMinute lists [unix time of the minute, timeouts] pairs.
+	TimeoutsPerMinute [][2]int64 `json:"timeouts_per_minute"`
+	// Baseline compares the row with the same row of --baseline.
+	Baseline *RouteBaseline `json:"baseline,omitempty"`
 }
 
 // Latency summarizes request durations in milliseconds. Count, sum and max
-// are exact; quantiles are within about 3% of a true sample.
+// are exact; quantiles come from a DDSketch, within 1% of a true sample.
 type Latency struct {
 	Count int64   `json:"count"`
 	Sum   float64 `json:"sum"`
@@ -107,7 +130,8 @@ type Settings struct {
 
 // Build turns aggregates into the document.
 func Build(a *metrics.Aggregates) Document {
-	d := Document{Routes: []Route{}, Settings: Settings{SlowMS: float64(a.SlowUS()) / 1000}}
+	d := Document{Routes: []Route{}, Settings: Settings{SlowMS: float64(a.SlowUS()) / 1000},
+		HistogramEdgesMS: histogramEdgesMS, Timeline: timeline(a)}
 	d.Envelopes = Envelopes{Read: a.Envelopes.Total(), Rejected: a.Envelopes.Count(metrics.EnvelopeRejected)}
 	d.Lines = Lines{
 		Matched:          a.Lines.ByOutcome(parse.Matched),
@@ -138,7 +162,7 @@ func Build(a *metrics.Aggregates) Document {
 		}
 		for s := parse.FirstSource; s < parse.NumSources; s++ {
 			row.Requests[s.String()] = r.RequestsOf(s)
-			if n := r.ClientAbortsBy[s]; n > 0 {
+			if n := r.AbortsBy[s]; n > 0 {
 				if row.ClientAbortsBy == nil {
 					row.ClientAbortsBy = map[string]int64{}
 				}
@@ -152,14 +176,12 @@ func Build(a *metrics.Aggregates) Document {
 			row.FailuresBySource[f.String()] = r.UpstreamFailures[f]
 		}
 		row.distinct(r)
-		l := &r.Latency
-		row.LatencyMS = Latency{
-			Count: l.Count, Sum: ms(float64(l.SumUS)), Max: ms(float64(l.MaxUS)),
-			P50: ms(l.QuantileUS(0.50)), P95: ms(l.QuantileUS(0.95)), P99: ms(l.QuantileUS(0.99)),
-		}
+		row.LatencyMS = latencyOf(&r.Latency)
+		addRowExtras(&row, r)
 		d.Routes = append(d.Routes, row)
 	}
 	d.join(a)
+	d.Teams = teams(a)
 	e := &a.Events
 	d.Events = Events{
 		HarakiriBanners: e.HarakiriBanners, HarakiriRetries: e.HarakiriRetries, HarakiriIdle: e.HarakiriIdle,
@@ -185,13 +207,6 @@ func add(m map[string]map[string]int64, k1, k2 string, n int64) {
 // ms converts microseconds to milliseconds, rounded to the microsecond.
 func ms(us float64) float64 { return math.Round(us) / 1000 }
 
-// WriteJSON writes the document as indented JSON.
-func WriteJSON(w io.Writer, d Document) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(d)
-}
-
 // WriteTable writes the worst top routes (all when top <= 0) as an aligned table.
 func WriteTable(w io.Writer, d Document, top int) error {
 	fmt.Fprintf(w, "lines: %d total, %d matched, %d ignored, %d malformed", d.Lines.Total, d.Lines.Matched, d.Lines.Ignored, d.Lines.Malformed)
@@ -209,7 +224,13 @@ func WriteTable(w io.Writer, d Document, top int) error {
 	if j := d.Join; j != nil {
 		fmt.Fprintf(w, "requests after the join: %d by request id, %d by time, %d unmatched\n", j.ByRequestID, j.ByTime, j.Unmatched)
 	}
+	if d.Cost != nil {
+		fmt.Fprintf(w, "metrics: %d contexts, about %d custom metrics in Datadog\n", d.Cost.Contexts, d.Cost.CustomMetrics)
+	}
 	fmt.Fprintln(w)
+	if d.Baseline != nil {
+		return writeBaselineTable(w, d, top)
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	// 504: the access-log 504s of every source; upstream: the error logs'
 	// upstream timeouts (nginx, Apache's mod_proxy); aborted: 499 and 460.
@@ -226,14 +247,7 @@ func WriteTable(w io.Writer, d Document, top int) error {
 		if d.Join != nil {
 			timeouts, req = r.TimedOutRequests, r.RequestsDistinct
 		}
-		name := r.Route
-		if r.GraphQLOperation != "" {
-			name += " (" + r.GraphQLOperation + ")"
-		}
-		method := r.Method
-		if method == "" {
-			method = "-"
-		}
+		name, method := rowName(&r)
 		l := r.LatencyMS
 		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t  %s %s\n",
 			timeouts, r.Timeouts["uwsgi_harakiri"], sumOf(r.Timeouts, access504...), sumOf(r.Timeouts, "nginx_upstream_timeout", "apache_proxy_timeout"),

@@ -106,3 +106,60 @@ func withEnvelopes(a *metrics.Aggregates) *metrics.Aggregates {
 	a.Envelopes.Add(event.InputCloudWatch, metrics.EnvelopeRejected, event.ReasonGzip)
 	return a
 }
+
+// TestCompareBaseline: a regression needs both a large relative and a
+// large absolute growth of the p95, on enough requests in each window.
+func TestCompareBaseline(t *testing.T) {
+	row := func(route string, count int64, p95 float64) Route {
+		return Route{Route: route, Method: "GET", LatencyMS: Latency{Count: count, P95: p95},
+			Requests: map[string]int64{"nginx": count}, Timeouts: map[string]int64{"nginx_504": count / 10}}
+	}
+	old := Document{Routes: []Route{row("/big", 1000, 100), row("/tiny", 1000, 2), row("/few", 50, 100), row("/small", 1000, 1000), row("/gone", 10, 1)}}
+	now := Document{Routes: []Route{row("/tiny", 1000, 4), row("/few", 500, 400), row("/small", 1000, 1100), row("/big", 1000, 160), row("/new", 500, 9)}}
+	CompareBaseline(&now, old, DefaultThresholds)
+	var order []string
+	for _, r := range now.Routes {
+		order = append(order, r.Route)
+		want := r.Route == "/big" // +60 ms and +60%; /tiny +100% but 2 ms; /small +100 ms but 10%; /few 50 requests
+		if r.Baseline.Regressed != want {
+			t.Errorf("%s: regressed %v (%+v)", r.Route, r.Baseline.Regressed, r.Baseline)
+		}
+	}
+	if got := strings.Join(order, " "); got != "/big /few /small /tiny /new" {
+		t.Errorf("order %s", got)
+	}
+	b := now.Baseline
+	if b.Matched != 4 || b.Regressions != 1 || b.Missing != 1 || b.Rows != 5 {
+		t.Errorf("summary %+v", b)
+	}
+	big := now.Routes[0].Baseline
+	if big.P95ChangePct != 60 || big.P95ChangeMS != 60 || big.TimeoutRate != 0.1 || big.Requests != 1000 {
+		t.Errorf("/big %+v", big)
+	}
+}
+
+// TestJSONIndent: the document is the same JSON as encoding/json writes,
+// indented, with flat arrays on one line.
+func TestJSONIndent(t *testing.T) {
+	d := Build(withEnvelopes(sample()))
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, d); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := json.Marshal(d)
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, buf.Bytes()); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, buf.String())
+	}
+	if !bytes.Equal(compact.Bytes(), want) {
+		t.Errorf("differs from encoding/json:\n%s\n%s", compact.Bytes(), want)
+	}
+	if !strings.Contains(buf.String(), `"latency_histogram_edges_ms": [0.1, 0.2, 0.5, 1,`) || !strings.Contains(buf.String(), "\n  \"lines\": {\n    \"total\": 108,") {
+		t.Errorf("indentation:\n%s", buf.String()[:400])
+	}
+	var odd bytes.Buffer
+	odd.Write(indent(nil, []byte(`{"a":"x,[y]:{\"z","b":[],"c":{},"d":[{"e":["f","g,h"]}]}`)))
+	if err := json.Compact(&compact, odd.Bytes()); err != nil || !strings.Contains(odd.String(), `"e": ["f", "g,h"]`) || !strings.Contains(odd.String(), `"a": "x,[y]:{\"z"`) {
+		t.Errorf("strings and nesting: %v\n%s", err, odd.String())
+	}
+}

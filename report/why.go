@@ -2,7 +2,6 @@ package report
 
 import (
 	"fmt"
-	"math"
 	"sort"
 
 	"github.com/slowroutes/slowroutes/metrics"
@@ -152,5 +151,3 @@ func human(ms float64) string {
 }
 
 func seconds(us int64) float64 { return round3(float64(us) / 1e6) }
-
-func round3(v float64) float64 { return math.Round(v*1000) / 1000 }

@@ -37,7 +37,7 @@ func writeWhy(w io.Writer, d Document, top int) error {
 			if s.Kind == "slow" {
 				verb = "slow  "
 			}
-			fmt.Fprintf(&b, "  %s %3d× %-40s %s", verb, s.Count, s.Frame, rowName(r.Method, r.Route, r.GraphQLOperation))
+			fmt.Fprintf(&b, "  %s %3d× %-40s %s", verb, s.Count, s.Frame, whyName(r.Method, r.Route, r.GraphQLOperation))
 			if s.WaitingIn != "" && s.WaitingIn != s.Frame {
 				fmt.Fprintf(&b, "; waiting in %s", s.WaitingIn)
 			}
@@ -65,7 +65,7 @@ func writeWhy(w io.Writer, d Document, top int) error {
 	if len(d.Findings) > 0 {
 		b.WriteString("findings:\n")
 		for _, f := range d.Findings {
-			where := rowName(f.Method, f.Route, f.GraphQLOperation)
+			where := whyName(f.Method, f.Route, f.GraphQLOperation)
 			if f.Kind == "saturation" {
 				where = f.Stream
 			}
@@ -85,7 +85,8 @@ func anySaturated(ws []Workers) bool {
 	return false
 }
 
-func rowName(method, route, op string) string {
+// whyName names a row in the why section: "GET /route (Operation)".
+func whyName(method, route, op string) string {
 	if method == "" {
 		method = "-"
 	}

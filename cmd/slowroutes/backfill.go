@@ -50,8 +50,7 @@ type backfillOptions struct {
 	groups        []string
 	since, until  time.Time
 	filterPattern string
-	format        string
-	top           int
+	out           *outputFlags
 	progress      bool
 	pipeline      pipeline.Config
 }
@@ -64,8 +63,7 @@ func runBackfill(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	since := fs.String("since", "720h", "read events from `WHEN`: a duration ago (720h, 30d) or an RFC 3339 time")
 	until := fs.String("until", "", "read events up to `WHEN`: a duration ago (1h) or an RFC 3339 time (default: now)")
 	filterPattern := fs.String("filter-pattern", "", "read only the events matching this CloudWatch Logs filter `PATTERN`, e.g. '?HARAKIRI ?\"WORKER TIMEOUT\"'")
-	format := fs.String("format", "table", "output `format`: table or json")
-	top := fs.Int("top", 25, "table: show the worst `N` rows (0: all)")
+	outFlags := addOutputFlags(fs)
 	progress := fs.String("progress", "auto", "`MODE` of the progress line on stderr: auto (when stderr is a terminal), always or never")
 	region := fs.String("region", "", "AWS `REGION` of the log groups, e.g. eu-west-1 (default: the configured region)")
 	pos, code, ok := parseArgs(fs, args)
@@ -74,14 +72,15 @@ func runBackfill(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	usageErr := usageError(stderr, "backfill")
 	now := time.Now()
-	o := backfillOptions{groups: groups, filterPattern: *filterPattern, format: *format, top: *top}
+	o := backfillOptions{groups: groups, filterPattern: *filterPattern, out: outFlags}
 	switch {
 	case len(pos) > 0:
 		return usageErr("unexpected argument %q (log groups are given with --log-group)", pos[0])
 	case len(groups) == 0:
 		return usageErr("give at least one --log-group NAME")
-	case *format != "table" && *format != "json":
-		return usageErr("--format: want table or json, got %q", *format)
+	}
+	if err := outFlags.check(); err != nil {
+		return usageErr("%v", err)
 	}
 	var err error
 	if o.since, err = parseWhen(*since, now); err != nil {
@@ -111,6 +110,7 @@ func runBackfill(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	o.pipeline = sc.Pipeline
 	o.pipeline.Join = &join.Config{}
+	o.pipeline.Timeline = true
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -156,12 +156,7 @@ func backfill(ctx context.Context, o backfillOptions, logs cloudwatchlogs.Filter
 	}
 	p.Close()
 	doc := report.Build(p.Aggregates())
-	if o.format == "json" {
-		err = report.WriteJSON(stdout, doc)
-	} else {
-		err = report.WriteTable(stdout, doc, o.top)
-	}
-	if err != nil {
+	if err := o.out.write(doc, stdout); err != nil {
 		fmt.Fprintf(stderr, "slowroutes backfill: %v\n", err)
 		return 1
 	}

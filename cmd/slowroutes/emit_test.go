@@ -39,21 +39,27 @@ func withoutLag(lines []string) []string {
 	return slices.DeleteFunc(slices.Clone(lines), func(l string) bool { return strings.Contains(l, ".pipeline.lag_ms:") })
 }
 
+// fixtureOrder lists the event fixtures in the order the golden files
+// deliver them (internal/lambdahandler: the captures' stream order): the
+// request metrics learn which server is outermost as deliveries come.
+func fixtureOrder(t *testing.T) []string {
+	t.Helper()
+	var events []string
+	for _, stem := range []string{"uwsgi", "uwsgi-logdate", "nginx-access", "nginx-access-json", "nginx-error", "gunicorn-error", "gunicorn-access"} {
+		files, err := filepath.Glob(filepath.Join("..", "..", "testdata", "events", "cw-"+stem+"-[0-9][0-9].json"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no event fixtures for %s: %v", stem, err)
+		}
+		events = append(events, files...)
+	}
+	return events
+}
+
 // TestEmitSendsWhatTheFunctionsSend: emit --dry-run over the event fixtures
 // prints exactly the golden datagrams of each function (the lag aside: the
 // goldens run on a fixed clock).
 func TestEmitSendsWhatTheFunctionsSend(t *testing.T) {
-	events, err := filepath.Glob(filepath.Join("..", "..", "testdata", "events", "cw-*.json"))
-	if err != nil || len(events) == 0 {
-		t.Fatalf("no event fixtures: %v", err)
-	}
-	// In the order the golden files deliver them: what a container
-	// concludes across deliveries (findings) depends on it.
-	order := []string{"cw-uwsgi-0", "cw-uwsgi-logdate-", "cw-nginx-access-0", "cw-nginx-access-json-", "cw-nginx-error-", "cw-gunicorn-error-", "cw-gunicorn-access-"}
-	rank := func(f string) int {
-		return slices.IndexFunc(order, func(p string) bool { return strings.HasPrefix(filepath.Base(f), p) })
-	}
-	slices.SortStableFunc(events, func(a, b string) int { return rank(a) - rank(b) })
+	events := fixtureOrder(t)
 	for _, fn := range []string{"harakiri", "slowlog"} {
 		t.Run(fn, func(t *testing.T) {
 			code, got, stderr := emitCLI(t, append([]string{"--dry-run", "--metrics", fn, "--tags", "team:web"}, events...)...)
@@ -73,7 +79,8 @@ func TestEmitSendsWhatTheFunctionsSend(t *testing.T) {
 }
 
 // TestEmitLogFileAgreesWithReport: on local files, emit counts what report
-// counts — the same pipeline — per route and source.
+// counts — the same pipeline — per route: timeouts by source, and requests
+// once each, as the outermost server of the row logged them.
 func TestEmitLogFileAgreesWithReport(t *testing.T) {
 	files := []string{
 		filepath.Join("..", "..", "testdata", "captures", "uwsgi.log"),
@@ -116,9 +123,10 @@ func TestEmitLogFileAgreesWithReport(t *testing.T) {
 	}
 	reported := map[string]float64{}
 	for _, r := range doc.Routes {
-		for src, n := range r.Requests {
-			if n > 0 {
-				reported["requests "+r.Route+" "+src] += float64(n)
+		for _, src := range []string{"nginx", "gunicorn", "uwsgi", "app"} { // outermost first
+			if n := r.Requests[src]; n > 0 {
+				reported["requests "+r.Route+" "] += float64(n)
+				break
 			}
 		}
 		for src, n := range r.Timeouts {

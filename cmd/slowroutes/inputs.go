@@ -4,13 +4,54 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/slowroutes/slowroutes/internal/source"
 	"github.com/slowroutes/slowroutes/pipeline"
 )
+
+// readInputs feeds every path to the pipeline, as report and emit both
+// read them: the log files side by side in log time order, then event
+// files, stdin and (with s3 set) s3:// URLs in the order given. Errors go
+// to stderr; the status is 0, 1 when an input could not be read (an
+// envelope that does not decode is counted, not a failure), or 130 when
+// ctx was cancelled — what was read so far still counts.
+func readInputs(ctx context.Context, p *pipeline.Pipeline, rd *source.Reader, s3 func(context.Context, string) error,
+	paths []string, stderr io.Writer, cmd string) int {
+	status := 0
+	logs, rest, closeLogs, failed := logFiles(paths, stderr, cmd)
+	if failed {
+		status = 1
+	}
+	if err := p.Interleave(logs); err != nil {
+		fmt.Fprintf(stderr, "slowroutes %s: %v\n", cmd, err)
+		status = 1
+	}
+	closeLogs()
+	for _, path := range rest {
+		var err error
+		if s3 != nil && strings.HasPrefix(path, "s3://") {
+			err = s3(ctx, path)
+		} else {
+			err = rd.Path(path)
+		}
+		if ctx.Err() != nil {
+			fmt.Fprintf(stderr, "slowroutes %s: interrupted: what was read so far counts\n", cmd)
+			return 130
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "slowroutes %s: %v\n", cmd, err)
+			if !source.IsEnvelopeError(err) {
+				status = 1
+			}
+		}
+	}
+	return status
+}
 
 // logFiles opens the paths that are log files (plain or gzip), for
 // pipeline.Interleave to read side by side in log time order, so that the

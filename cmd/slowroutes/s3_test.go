@@ -29,7 +29,7 @@ func gzipped(t *testing.T, b []byte) []byte {
 	return buf.Bytes()
 }
 
-func reportJSON(t *testing.T, args ...string) (report.Document, int, string) {
+func reportDocument(t *testing.T, args ...string) (report.Document, int, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code := run(append([]string{"report", "--format", "json", "--progress", "never"}, args...), nil, &out, &errb)
@@ -72,19 +72,23 @@ func TestReportS3(t *testing.T) {
 		}
 	}
 	since, until := base.Add(2*time.Hour).Format(time.RFC3339), base.Add(4*time.Hour).Format(time.RFC3339)
-	fromS3, code, stderr := reportJSON(t, "--since", since, "--until", until, "s3://shop-alb-logs/"+region)
+	fromS3, code, stderr := reportDocument(t, "--since", since, "--until", until, "s3://shop-alb-logs/"+region)
 	if code != 0 {
 		t.Fatalf("report exited %d: %s", code, stderr)
 	}
-	fromFiles, code, stderr := reportJSON(t, inRange...)
+	fromFiles, code, stderr := reportDocument(t, inRange...)
 	if code != 0 {
 		t.Fatalf("report exited %d: %s", code, stderr)
 	}
 	// Findings are per stream: an s3:// URL is one stream, so the same
 	// hand-written entries in three objects read as a client's retries
-	// there, and as three clients in three files.
-	if diff := cmp.Diff(fromFiles, fromS3, cmpopts.IgnoreFields(report.Document{}, "Findings")); diff != "" {
+	// there, and as three clients in three files — and the findings metric
+	// adds its contexts to the cost.
+	if diff := cmp.Diff(fromFiles, fromS3, cmpopts.IgnoreFields(report.Document{}, "Findings", "Cost")); diff != "" {
 		t.Errorf("s3:// and the same objects as files differ (-files +s3):\n%s", diff)
+	}
+	if fromS3.Cost == nil || fromFiles.Cost == nil || fromS3.Cost.Contexts < fromFiles.Cost.Contexts {
+		t.Errorf("cost: s3:// %+v, files %+v", fromS3.Cost, fromFiles.Cost)
 	}
 	var requests, timeouts, aborts int64
 	for _, r := range fromS3.Routes {
@@ -98,10 +102,10 @@ func TestReportS3(t *testing.T) {
 		t.Errorf("%d alb requests, %d alb_504, %d client aborts, lines %v; want 18, 3, 3 and 21 ALB lines", requests, timeouts, aborts, fromS3.Lines)
 	}
 	// A bucket that is not there: exit status 1, the error names it.
-	if _, code, stderr := reportJSON(t, "s3://no-such-bucket/x/"); code != 1 || !strings.Contains(stderr, "no-such-bucket") {
+	if _, code, stderr := reportDocument(t, "s3://no-such-bucket/x/"); code != 1 || !strings.Contains(stderr, "no-such-bucket") {
 		t.Errorf("missing bucket: exit %d, %q", code, stderr)
 	}
-	if _, code, stderr := reportJSON(t, "--since", "soon", "s3://shop-alb-logs/"); code != 2 || !strings.Contains(stderr, "--since") {
+	if _, code, stderr := reportDocument(t, "--since", "soon", "s3://shop-alb-logs/"); code != 2 || !strings.Contains(stderr, "--since") {
 		t.Errorf("bad --since: exit %d, %q", code, stderr)
 	}
 }

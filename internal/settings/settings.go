@@ -13,6 +13,7 @@ import (
 
 	"github.com/slowroutes/slowroutes/dogstatsd"
 	"github.com/slowroutes/slowroutes/internal/loggrouptags"
+	"github.com/slowroutes/slowroutes/owners"
 	"github.com/slowroutes/slowroutes/pipeline"
 )
 
@@ -55,6 +56,8 @@ type Config struct {
 	// none means the feature is off. LogGroupTagsTTL is how long they are cached.
 	LogGroupTagKeys []loggrouptags.Key
 	LogGroupTagsTTL time.Duration
+	// CodeOwners maps the source files of stack frames to teams.
+	CodeOwners *owners.CodeOwners
 
 	dogstatsdURL, agentHost, agentPort string // resolved into Client.Addr
 }

@@ -30,7 +30,7 @@ func TestFromEnvDefaults(t *testing.T) {
 		!slices.Equal(p.GraphQLPaths, []string{"/graphql"}) || p.Parse.AccessSource != parse.SourceUnknown || p.Parse.AccessIntUnitUS != 1 {
 		t.Errorf("pipeline %+v", p)
 	}
-	if c.Emitter.MaxContexts != 2000 || c.LogGroupTagKeys != nil || c.LogGroupTagsTTL.Minutes() != 15 {
+	if c.Emitter.MaxContexts != 4000 || c.Pipeline.RequestSource != parse.SourceUnknown || c.Pipeline.Owners != nil || c.LogGroupTagKeys != nil || c.LogGroupTagsTTL.Minutes() != 15 {
 		t.Errorf("emitter %+v, log group tags %v %v", c.Emitter, c.LogGroupTagKeys, c.LogGroupTagsTTL)
 	}
 }
@@ -226,5 +226,49 @@ func TestLogFormats(t *testing.T) {
 	}
 	if _, err := f.Config(); err == nil || !strings.HasPrefix(err.Error(), "--log-format") || !strings.Contains(err.Error(), "position 8") {
 		t.Errorf("error %v, want one naming --log-format and the position", err)
+	}
+}
+
+// TestOwnersSettings: the owners rules inline in the environment (a
+// function's), or a file (a flag's); the request source and route tags.
+func TestOwnersSettings(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{
+		"SLOWROUTES_OWNERS":         "POST /invoices/** billing-writes;/invoices/** billing",
+		"SLOWROUTES_CODEOWNERS":     "*.py @acme/python\n/billing/ @acme/billing",
+		"SLOWROUTES_REQUEST_SOURCE": "uwsgi",
+		"SLOWROUTES_ROUTE_TAGS":     "method,log_group",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Pipeline.Owners.Team("/invoices/:id", "POST"); got != "billing-writes" {
+		t.Errorf("owners: %q", got)
+	}
+	if got := c.CodeOwners.Team("billing/views.py"); got != "billing" {
+		t.Errorf("codeowners: %q", got)
+	}
+	if c.Pipeline.RequestSource != parse.SourceUWSGI || !c.Emitter.MethodTag || !c.Emitter.LogGroupOnRequests {
+		t.Errorf("request source %v, emitter %+v", c.Pipeline.RequestSource, c.Emitter)
+	}
+	if alb, err := FromEnv(env(map[string]string{"SLOWROUTES_REQUEST_SOURCE": "alb"})); err != nil || alb.Pipeline.RequestSource != parse.SourceALB {
+		t.Errorf("request source alb: %v %v", alb.Pipeline.RequestSource, err)
+	}
+	file := filepath.Join(t.TempDir(), "owners.txt")
+	if err := os.WriteFile(file, []byte("/reports/** analytics\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	f := Register(fs, ScopePipeline)
+	if err := fs.Parse([]string{"--owners", file}); err != nil {
+		t.Fatal(err)
+	}
+	byFlag, err := f.Config()
+	if err != nil || byFlag.Pipeline.Owners.Team("/reports/:id/export", "GET") != "analytics" {
+		t.Errorf("--owners FILE: %v", err)
+	}
+	for k, v := range map[string]string{"SLOWROUTES_OWNERS": "/x", "SLOWROUTES_REQUEST_SOURCE": "haproxy", "SLOWROUTES_ROUTE_TAGS": "source"} {
+		if _, err := FromEnv(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), k) {
+			t.Errorf("%s=%s: error %v", k, v, err)
+		}
 	}
 }

@@ -117,8 +117,20 @@ var Table = []Setting{
 			c.Pipeline.Parse.LogFormats = append(c.Pipeline.Parse.LogFormats, f)
 			return nil
 		}},
+	{Flag: "owners", Env: "SLOWROUTES_OWNERS", Scope: ScopePipeline,
+		Usage: "route owners `FILE`: lines [METHOD] ROUTE-GLOB TEAM, first match wins (** spans segments); in the environment also the rules themselves, separated by newlines or ';'",
+		set:   setOwners},
+	{Flag: "codeowners", Env: "SLOWROUTES_CODEOWNERS", Scope: ScopePipeline,
+		Usage: "the app repository's GitHub CODEOWNERS `FILE`, which gives the team of a stack frame's source file (last match wins); in the environment also its content",
+		set:   setCodeOwners},
+	{Flag: "request-source", Env: "SLOWROUTES_REQUEST_SOURCE", Default: "auto", Scope: ScopePipeline,
+		Usage: "the `server` whose requests the request metrics count, once per deployment: alb, traefik, nginx, apache, gunicorn, uwsgi, app, or auto (the outermost server that logged the route: a load balancer, then Traefik, nginx or Apache, gunicorn, uWSGI, the app)",
+		set:   setRequestSource},
+	{Flag: "route-tags", Env: "SLOWROUTES_ROUTE_TAGS", Scope: ScopeEmit, List: true,
+		Usage: "optional `tags` of per-route metrics (repeatable; comma-separated): method (on every per-route metric), log_group (also on the request metrics, which count a request once per deployment)",
+		set:   setRouteTags},
 	{Flag: "max-contexts", Env: "SLOWROUTES_MAX_CONTEXTS", Default: strconv.Itoa(dogstatsd.DefaultMaxContexts), Scope: ScopeEmit,
-		Usage: "at most `N` distinct metric contexts per batch (the Lambda Extension keeps at most 10,240 per flush); the least bad rows past it go to route:overflow",
+		Usage: "context budget of each function: at most `N` distinct metric contexts an hour (Datadog bills each; the Lambda Extension keeps 10,240 per flush); past it rows lose method, status_class, graphql_operation, log_group, then route",
 		set: func(c *Config, v string) (err error) {
 			c.Emitter.MaxContexts, err = positiveInt(v, dogstatsd.MaxContexts)
 			return
