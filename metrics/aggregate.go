@@ -152,15 +152,18 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 		}
 		if rec.HasDuration {
 			row.Timed[rec.Source]++
-			row.Latency.Add(rec.DurationUS)
 			if rec.DurationUS >= a.cfg.SlowUS {
 				row.Slow[rec.Source]++
 				if tm != nil {
 					tm.Slow++
 				}
 			}
+			// Kept durations are the row's latency already: a sketch is
+			// built from them only when one is read (Merge, Rows).
 			if a.cfg.KeepDurations {
 				row.Durations[rec.Source] = append(row.Durations[rec.Source], rec.DurationUS)
+			} else {
+				row.Latency.Add(rec.DurationUS)
 			}
 		}
 	case parse.KindTimeout:
@@ -264,8 +267,16 @@ func (a *Aggregates) Reset() {
 func (a *Aggregates) Rows() []*Row {
 	out := append([]*Row(nil), a.live...)
 	p99 := make(map[*Row]float64, len(out))
+	count := make(map[*Row]int64, len(out))
+	var kept Latency
 	for _, r := range out {
-		p99[r] = r.Latency.QuantileUS(0.99)
+		l := &r.Latency
+		if a.cfg.KeepDurations {
+			kept.Reset()
+			kept.addKept(r)
+			l = &kept
+		}
+		p99[r], count[r] = l.QuantileUS(0.99), l.Count
 	}
 	sort.Slice(out, func(i, j int) bool {
 		x, y := out[i], out[j]
@@ -275,7 +286,7 @@ func (a *Aggregates) Rows() []*Row {
 		if p99[x] != p99[y] {
 			return p99[x] > p99[y]
 		}
-		if nx, ny := x.Latency.Count, y.Latency.Count; nx != ny {
+		if nx, ny := count[x], count[y]; nx != ny {
 			return nx > ny
 		}
 		if x.Route != y.Route {

@@ -118,3 +118,23 @@ func BenchmarkLatencyAdd(b *testing.B) {
 		l.Add(durations[i&4095])
 	}
 }
+
+// BenchmarkLatencyBatchMerge: what the report does per row and batch — a
+// row's few durations of one batch merged into the report's sketch, then
+// reset for the next batch.
+func BenchmarkLatencyBatchMerge(b *testing.B) {
+	var row, acc Latency
+	rng := rand.New(rand.NewPCG(5, 6))
+	durations := make([]int64, 4096)
+	for i := range durations {
+		durations[i] = int64(math.Exp(7 + rng.Float64()*5)) // 1 ms to 160 ms
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		for j := range 16 {
+			row.Add(durations[(i*16+j)&4095])
+		}
+		acc.Merge(&row)
+		row.Reset()
+	}
+}

@@ -32,15 +32,26 @@ type Latency struct {
 	Count int64
 	SumUS int64
 	MaxUS int64
-	// sketch is created at the first value: rows live from batch to batch
-	// in a Lambda container and are Reset, not replaced. pos is its store
-	// of positive values, held in the Latency itself (and so in its row)
-	// and fed directly: a request then touches its row and one bin, not
-	// three more structures on the way. A Latency must not be copied once
-	// it has a value.
+	// pending holds the latest values not yet in the sketch: a row of a
+	// Lambda batch has a few, and merging them one by one into the
+	// report's sketch is much cheaper than merging a sketch, whose store
+	// spans hundreds of bins however few values it holds.
+	pending  [pendingMax]int64
+	npending uint8
+	// spread: the store was extended around its first value (see spread).
+	spread bool
+	// sketch is created at the first value it takes: rows live from batch
+	// to batch in a Lambda container and are Reset, not replaced. pos is
+	// its store of positive values, held in the Latency itself (and so in
+	// its row) and fed directly: a request then touches its row and one
+	// bin, not three more structures on the way. A Latency must not be
+	// copied once it has a value.
 	sketch *ddsketch.DDSketch
 	pos    store.DenseStore
 }
+
+// pendingMax is how many values a Latency holds before it sketches them.
+const pendingMax = 16
 
 // sketchMapping is shared by every sketch (it is immutable), so that any
 // two sketches merge. The cubically interpolated mapping keeps the 1%
@@ -70,10 +81,11 @@ func (l *Latency) newSketch(presized bool) {
 	l.sketch = ddsketch.NewDDSketch(sketchMapping, &l.pos, store.NewDenseStore())
 }
 
-// spread makes an empty store cover spanBins either side of the bin of v:
-// a count added and taken back at both ends leaves the store empty of
-// values but extended once, instead of once per new extreme.
-func (l *Latency) spread(v float64) {
+// spreadAround makes an empty store cover spanBins either side of the bin
+// of v: a count added and taken back at both ends leaves the store empty
+// of values but extended once, instead of once per new extreme.
+func (l *Latency) spreadAround(v float64) {
+	l.spread = true
 	if v <= sketchMapping.MinIndexableValue() {
 		return
 	}
@@ -86,27 +98,55 @@ func (l *Latency) spread(v float64) {
 
 // Add records one duration; negative durations count as zero.
 func (l *Latency) Add(us int64) {
-	if us < 0 {
-		us = 0
-	}
-	if l.sketch == nil {
-		l.newSketch(true)
-	}
-	v := float64(us)
-	if l.Count == 0 {
-		l.spread(v)
-	}
-	if v > sketchMapping.MinIndexableValue() {
-		// What DDSketch.Add does for a positive value (an int64 is far
-		// below the largest indexable one).
-		l.pos.AddWithCount(sketchMapping.Index(v), 1)
-	} else {
-		_ = l.sketch.Add(v) // the zero bin
-	}
+	us = max(us, 0)
+	l.push(us)
 	l.Count++
 	l.SumUS += us
 	if us > l.MaxUS {
 		l.MaxUS = us
+	}
+}
+
+// push holds one value (not negative) for the sketch, which is created
+// at the first: a row's memory is then all taken when it is new.
+func (l *Latency) push(us int64) {
+	if l.sketch == nil {
+		l.newSketch(true)
+	}
+	if l.npending == pendingMax {
+		l.flush()
+	}
+	l.pending[l.npending] = us
+	l.npending++
+}
+
+// flush puts the pending values into the sketch.
+func (l *Latency) flush() {
+	if l.npending == 0 {
+		return
+	}
+	if !l.spread {
+		l.spreadAround(float64(l.pending[0]))
+	}
+	for _, us := range l.pending[:l.npending] {
+		if v := float64(us); v > sketchMapping.MinIndexableValue() {
+			// What DDSketch.Add does for a positive value (an int64 is far
+			// below the largest indexable one).
+			l.pos.AddWithCount(sketchMapping.Index(v), 1)
+		} else {
+			_ = l.sketch.Add(v) // the zero bin
+		}
+	}
+	l.npending = 0
+}
+
+// addKept adds the durations row r kept (Config.KeepDurations), whose
+// Latency is then empty.
+func (l *Latency) addKept(r *Row) {
+	for _, ds := range r.Durations {
+		for _, us := range ds {
+			l.Add(us)
+		}
 	}
 }
 
@@ -116,17 +156,24 @@ func (l *Latency) Reset() {
 		l.sketch.Clear()
 	}
 	l.Count, l.SumUS, l.MaxUS = 0, 0, 0
+	l.npending, l.spread = 0, false
 }
 
-// Merge adds o's values to l.
+// Merge adds o's values to l: o's sketch, if it has one, and the values
+// o holds.
 func (l *Latency) Merge(o *Latency) {
 	if o.Count == 0 {
 		return
 	}
-	if l.sketch == nil {
-		l.newSketch(false)
+	if o.sketch != nil && !o.sketch.IsEmpty() {
+		if l.sketch == nil {
+			l.newSketch(false)
+		}
+		_ = l.sketch.MergeWith(o.sketch) // one mapping for all: never fails
 	}
-	_ = l.sketch.MergeWith(o.sketch) // one mapping for all: never fails
+	for _, us := range o.pending[:o.npending] {
+		l.push(us)
+	}
 	l.Count += o.Count
 	l.SumUS += o.SumUS
 	l.MaxUS = max(l.MaxUS, o.MaxUS)
@@ -146,6 +193,7 @@ func (l *Latency) QuantileUS(q float64) float64 {
 // count passes the rank; the zero bin first), without its scan of every
 // bin from the store's start for each quantile.
 func (l *Latency) QuantilesUS(dst []float64, qs ...float64) []float64 {
+	l.flush()
 	dst = dst[:0]
 	if l.Count == 0 || l.sketch == nil {
 		for range qs {
@@ -179,6 +227,7 @@ func (l *Latency) QuantilesUS(dst []float64, qs ...float64) []float64 {
 // from the sketch's bins: a value lands in the first bucket whose bound is
 // at least the bin's value. dst is reused.
 func (l *Latency) Histogram(dst []int64, edges []float64) []int64 {
+	l.flush()
 	dst = append(dst[:0], make([]int64, len(edges)+1)...)
 	if l.Count == 0 || l.sketch == nil {
 		return dst

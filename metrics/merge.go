@@ -10,7 +10,7 @@ func (a *Aggregates) Merge(o *Aggregates) {
 			r.Team = or.Team
 		}
 		a.Touch(r)
-		r.merge(or, a.cfg.KeepDurations)
+		r.merge(or, a.cfg.KeepDurations, o.cfg.KeepDurations)
 	}
 	for p := range o.Lines.By {
 		for x, n := range o.Lines.By[p] {

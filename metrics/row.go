@@ -97,7 +97,9 @@ type Row struct {
 	// fixed is the server whose requests count (Config.RequestSource),
 	// SourceUnknown for Outer.
 	fixed parse.Source
-	// Latency holds the durations of every source.
+	// Latency holds the durations of every source — unless the Aggregates
+	// keep each duration (Config.KeepDurations): then Durations hold them,
+	// and Latency is empty until merged into Aggregates that do not.
 	Latency Latency
 	// Timed counts the requests with a duration, by source.
 	Timed [parse.NumSources]int64
@@ -197,11 +199,12 @@ func sum(v []int64) int64 {
 }
 
 // Merge adds the facts of o to r, whatever their keys.
-func (r *Row) Merge(o *Row) { r.merge(o, true) }
+func (r *Row) Merge(o *Row) { r.merge(o, true, false) }
 
 // merge adds the facts of o to r, each request's duration only when
-// durations is set.
-func (r *Row) merge(o *Row, durations bool) {
+// durations is set; kept says o's Aggregates kept its durations (and so
+// its Latency is empty).
+func (r *Row) merge(o *Row, durations, kept bool) {
 	for s := range o.Requests {
 		for c, v := range o.Requests[s] {
 			r.Requests[s][c] += v
@@ -229,7 +232,11 @@ func (r *Row) merge(o *Row, durations bool) {
 		}
 		r.TimeoutMinutes[m] += n
 	}
-	r.Latency.Merge(&o.Latency)
+	if kept {
+		r.Latency.addKept(o) // a few values each: cheaper than merging a sketch
+	} else {
+		r.Latency.Merge(&o.Latency)
+	}
 	r.mergeWhy(o)
 	r.Distinct.merge(&o.Distinct)
 }
