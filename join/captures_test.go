@@ -13,14 +13,7 @@ import (
 	"github.com/slowroutes/slowroutes/pipeline"
 )
 
-// incidentsDir is the committed incident capture, or a fresh run of
-// testdata/capture/incidents/capture.sh named by SLOWROUTES_INCIDENTS_DIR.
-func incidentsDir() string {
-	if d := os.Getenv("SLOWROUTES_INCIDENTS_DIR"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "testdata", "captures", "incidents")
-}
+func incidentsDir() string { return capture.IncidentsDir("..") }
 
 // layout is one way of shipping an incident setup's logs: the files a user
 // would point `slowroutes report` at.
@@ -98,15 +91,7 @@ func reported(a *metrics.Aggregates) map[rm]distinct {
 // killed worker, a direct connection cut by the kill) and of requests.
 func truth(t *testing.T, dir string, setup capture.IncidentSetup) map[rm]distinct {
 	t.Helper()
-	reqs, err := capture.ReadIncidentRecord(filepath.Join(dir, "client.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sigs, err := capture.ReadIncidentSignals(filepath.Join(dir, "signals.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	facts, err := capture.DeriveIncidentFacts(setup, reqs, sigs)
+	facts, err := capture.LoadIncidentFacts(dir, setup)
 	if err != nil {
 		t.Fatal(err)
 	}

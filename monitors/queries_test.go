@@ -173,15 +173,7 @@ func clientCounts(t *testing.T, dir string, setup string) (timedOut, saw504, kil
 			s = x
 		}
 	}
-	reqs, err := capture.ReadIncidentRecord(filepath.Join(dir, "client.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sigs, err := capture.ReadIncidentSignals(filepath.Join(dir, "signals.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	facts, err := capture.DeriveIncidentFacts(s, reqs, sigs)
+	facts, err := capture.LoadIncidentFacts(dir, s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,14 +12,7 @@ import (
 	"github.com/slowroutes/slowroutes/internal/capture"
 )
 
-// incidentsDir is the committed incident capture, or a fresh run of
-// testdata/capture/incidents/capture.sh named by SLOWROUTES_INCIDENTS_DIR.
-func incidentsDir() string {
-	if d := os.Getenv("SLOWROUTES_INCIDENTS_DIR"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "testdata", "captures", "incidents")
-}
+func incidentsDir() string { return capture.IncidentsDir("..") }
 
 type stuckSeen struct {
 	timeout               bool
@@ -67,15 +60,7 @@ func incidentSetups(t *testing.T) []incidentSetup {
 	var out []incidentSetup
 	for _, s := range capture.IncidentSetups() {
 		dir := filepath.Join(incidentsDir(), s.Name)
-		reqs, err := capture.ReadIncidentRecord(filepath.Join(dir, "client.tsv"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		sigs, err := capture.ReadIncidentSignals(filepath.Join(dir, "signals.tsv"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		facts, err := capture.DeriveIncidentFacts(s, reqs, sigs)
+		facts, err := capture.LoadIncidentFacts(dir, s)
 		if err != nil {
 			t.Fatal(err)
 		}

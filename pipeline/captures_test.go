@@ -23,12 +23,7 @@ func captureDir() string {
 	return filepath.Join("..", "testdata", "captures")
 }
 
-func incidentsDir() string {
-	if d := os.Getenv("SLOWROUTES_INCIDENTS_DIR"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "testdata", "captures", "incidents")
-}
+func incidentsDir() string { return capture.IncidentsDir("..") }
 
 // captureSet is the logs of one capture setup: each file is one stream.
 type captureSet struct {

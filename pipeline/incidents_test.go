@@ -15,15 +15,7 @@ import (
 func incidentTruth(t *testing.T, s capture.IncidentSetup) capture.IncidentTally {
 	t.Helper()
 	dir := filepath.Join(incidentsDir(), s.Name)
-	reqs, err := capture.ReadIncidentRecord(filepath.Join(dir, "client.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sigs, err := capture.ReadIncidentSignals(filepath.Join(dir, "signals.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	facts, err := capture.DeriveIncidentFacts(s, reqs, sigs)
+	facts, err := capture.LoadIncidentFacts(dir, s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,12 +15,7 @@ import (
 	"github.com/slowroutes/slowroutes/workers"
 )
 
-func incidentsDir() string {
-	if d := os.Getenv("SLOWROUTES_INCIDENTS_DIR"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "testdata", "captures", "incidents")
-}
+func incidentsDir() string { return capture.IncidentsDir("..") }
 
 func grep(t *testing.T, path, s string) int64 {
 	t.Helper()

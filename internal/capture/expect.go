@@ -3,7 +3,6 @@ package capture
 import (
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -118,23 +117,7 @@ func (c Counts) Add(d Counts) Counts {
 type Expected map[Key]Counts
 
 // Keys returns the keys sorted by route, method, then operation.
-func (e Expected) Keys() []Key {
-	keys := make([]Key, 0, len(e))
-	for k := range e {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if a.Route != b.Route {
-			return a.Route < b.Route
-		}
-		if a.Method != b.Method {
-			return a.Method < b.Method
-		}
-		return a.GraphQLOperation < b.GraphQLOperation
-	})
-	return keys
-}
+func (e Expected) Keys() []Key { return sortedKeys(e) }
 
 // Total returns the sum over all keys.
 func (e Expected) Total() Counts {

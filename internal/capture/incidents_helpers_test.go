@@ -9,14 +9,7 @@ import (
 	"time"
 )
 
-// incidentsDir is the committed incident capture, or another run of
-// testdata/capture/incidents/capture.sh named by SLOWROUTES_INCIDENTS_DIR.
-func incidentsDir() string {
-	if d := os.Getenv("SLOWROUTES_INCIDENTS_DIR"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "..", "testdata", "captures", "incidents")
-}
+func incidentsDir() string { return IncidentsDir(filepath.Join("..", "..")) }
 
 func committedIncidents() bool { return os.Getenv("SLOWROUTES_INCIDENTS_DIR") == "" }
 

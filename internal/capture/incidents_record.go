@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -80,30 +81,12 @@ type IncidentSignal struct {
 
 // ReadIncidentRecord reads an incident client.tsv file.
 func ReadIncidentRecord(path string) ([]IncidentRequest, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	reqs, err := ParseIncidentRecord(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return reqs, nil
+	return readFile(path, ParseIncidentRecord)
 }
 
 // ReadIncidentSignals reads an incident signals.tsv file.
 func ReadIncidentSignals(path string) ([]IncidentSignal, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	sigs, err := ParseIncidentSignals(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return sigs, nil
+	return readFile(path, ParseIncidentSignals)
 }
 
 // ParseIncidentRecord parses the client.tsv format of the incident capture.
@@ -258,4 +241,29 @@ func parseEpochMillis(s string) (time.Time, error) {
 		}
 	}
 	return time.UnixMilli(n*1000 + ms), nil
+}
+
+// IncidentsDir is the incident capture: the committed one under the
+// repository root root (a package's tests give ".." or "../.."), or a
+// fresh run of testdata/capture/incidents/capture.sh named by
+// SLOWROUTES_INCIDENTS_DIR.
+func IncidentsDir(root string) string {
+	if d := os.Getenv("SLOWROUTES_INCIDENTS_DIR"); d != "" {
+		return d
+	}
+	return filepath.Join(root, "testdata", "captures", "incidents")
+}
+
+// LoadIncidentFacts reads what the client of setup s recorded in dir (its
+// client.tsv and signals.tsv) and applies the plan to it.
+func LoadIncidentFacts(dir string, s IncidentSetup) ([]IncidentFact, error) {
+	reqs, err := ReadIncidentRecord(filepath.Join(dir, "client.tsv"))
+	if err != nil {
+		return nil, err
+	}
+	sigs, err := ReadIncidentSignals(filepath.Join(dir, "signals.tsv"))
+	if err != nil {
+		return nil, err
+	}
+	return DeriveIncidentFacts(s, reqs, sigs)
 }

@@ -5,7 +5,6 @@ package capture
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"text/tabwriter"
 )
@@ -146,23 +145,7 @@ func TallyIncidents(facts []IncidentFact) IncidentTally {
 }
 
 // Keys returns the keys sorted by route, method, then operation.
-func (t IncidentTally) Keys() []Key {
-	keys := make([]Key, 0, len(t))
-	for k := range t {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := keys[i], keys[j]
-		if a.Route != b.Route {
-			return a.Route < b.Route
-		}
-		if a.Method != b.Method {
-			return a.Method < b.Method
-		}
-		return a.GraphQLOperation < b.GraphQLOperation
-	})
-	return keys
-}
+func (t IncidentTally) Keys() []Key { return sortedKeys(t) }
 
 // Total returns the sum over all keys.
 func (t IncidentTally) Total() IncidentCounts {

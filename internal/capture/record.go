@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -48,16 +49,41 @@ func (r Request) ViaNginx() bool {
 
 // ReadClientRecord reads a client.tsv file.
 func ReadClientRecord(path string) ([]Request, error) {
+	return readFile(path, ParseClientRecord)
+}
+
+// readFile parses the file at path, naming it in a parse error.
+func readFile[T any](path string, parse func(io.Reader) (T, error)) (T, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		var zero T
+		return zero, err
 	}
 	defer f.Close()
-	reqs, err := ParseClientRecord(f)
+	v, err := parse(f)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return v, fmt.Errorf("%s: %w", path, err)
 	}
-	return reqs, nil
+	return v, nil
+}
+
+// sortedKeys returns the keys of m sorted by route, method, then operation.
+func sortedKeys[V any](m map[Key]V) []Key {
+	keys := make([]Key, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := keys[i], keys[j]
+		if a.Route != b.Route {
+			return a.Route < b.Route
+		}
+		if a.Method != b.Method {
+			return a.Method < b.Method
+		}
+		return a.GraphQLOperation < b.GraphQLOperation
+	})
+	return keys
 }
 
 // ParseClientRecord parses the client.tsv format: a header line, then one
