@@ -21,14 +21,13 @@
 
 set -euo pipefail
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 OUTDIR" >&2
-    exit 2
-fi
-
 HERE=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$1"
-OUT=$(cd "$1" && pwd)
+# shellcheck source=SCRIPTDIR/lib.sh
+. "$HERE/lib.sh"
+ME=capture.sh
+
+need_args 1 OUTDIR "$@"
+set_out "$1"
 
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3 || true)
@@ -40,120 +39,22 @@ missing() {
         ! command -v gunicorn >/dev/null 2>&1 ||
         [ ! -e "$UWSGI_PLUGIN" ] || [ -z "$PY" ]
 }
-
-if missing; then
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "capture.sh: nginx, uwsgi, uwsgi-plugin-python3 and gunicorn are required;" >&2
-        echo "capture.sh: run as root to install them, or: apt-get install -y nginx uwsgi uwsgi-plugin-python3 gunicorn" >&2
-        exit 2
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    pkgs="nginx uwsgi uwsgi-plugin-python3 gunicorn"
-    # shellcheck disable=SC2086
-    apt-get install -y $pkgs || { apt-get update && apt-get install -y $pkgs; }
-    PY=/usr/bin/python3
-    if missing; then
-        echo "capture.sh: prerequisites still missing after apt-get install" >&2
-        exit 2
-    fi
-fi
+ensure_packages nginx uwsgi uwsgi-plugin-python3 gunicorn
 
 export PYTHONDONTWRITEBYTECODE=1
 
-WORK=$(mktemp -d /tmp/slowroutes-capture.XXXXXX)
-chmod 755 "$WORK"
-
-PIDS=()      # every server process this script started
-SIGNALS=()   # the signal that stops each of them cleanly
-
-stop_all() {
-    local i pid n
-    for i in "${!PIDS[@]}"; do
-        pid=${PIDS[$i]}
-        kill -0 "$pid" 2>/dev/null && kill "-${SIGNALS[$i]}" "$pid" 2>/dev/null || true
-    done
-    for i in "${!PIDS[@]}"; do
-        pid=${PIDS[$i]}
-        for n in $(seq 1 150); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            echo "capture.sh: pid $pid did not stop; sending SIGKILL" >&2
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-        wait "$pid" 2>/dev/null || true
-    done
-    PIDS=()
-    SIGNALS=()
-}
-
-cleanup() {
-    stop_all
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+make_work /tmp/slowroutes-capture.XXXXXX
 
 # Files this script writes; remove old ones because the servers append.
 FILES="uwsgi.log uwsgi-logdate.log nginx-access.log nginx-access-combined.log
 nginx-access.json nginx-error.log gunicorn-error.log gunicorn-access.log client.tsv"
 for f in $FILES; do rm -f "$OUT/$f"; done
 
-# Five distinct free loopback ports: all bound at once, then released.
-read -r P_NGINX_U P_NGINX_L P_UWSGI P_UWSGI_L P_GUNICORN < <("$PY" - <<'EOF'
-import socket
-socks = []
-for _ in range(5):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-for s in socks:
-    s.close()
-EOF
-)
+# Five distinct free loopback ports.
+read -r P_NGINX_U P_NGINX_L P_UWSGI P_UWSGI_L P_GUNICORN < <(free_ports 5)
 
-# listening PORT: true when a socket listens on 127.0.0.1:PORT (reads
-# /proc/net/tcp so that no connection shows up in any log).
-listening() {
-    "$PY" - "$1" <<'EOF'
-import sys
-port = "%04X" % int(sys.argv[1])
-with open("/proc/net/tcp") as f:
-    for line in f.readlines()[1:]:
-        p = line.split()
-        if p[1] == "0100007F:" + port and p[3] == "0A":
-            sys.exit(0)
-sys.exit(1)
-EOF
-}
-
-# wait_for DESCRIPTION SECONDS COMMAND...: poll until COMMAND succeeds.
-wait_for() {
-    local what=$1 secs=$2 n
-    shift 2
-    for n in $(seq 1 $((secs * 10))); do
-        if "$@"; then return 0; fi
-        sleep 0.1
-    done
-    echo "capture.sh: timed out waiting for $what" >&2
-    exit 1
-}
-
-count() { # count PATTERN FILE: number of lines containing PATTERN (fixed string)
-    if [ -e "$2" ]; then grep -cF -- "$1" "$2" || true; else echo 0; fi
-}
-count_re() { # count_re REGEX FILE
+count_re() { # count_re REGEX FILE: count (lib.sh), for an extended regex
     if [ -e "$2" ]; then grep -cE -- "$1" "$2" || true; else echo 0; fi
-}
-
-start() { # start SIGNAL LOGNAME COMMAND...: run in background, remember pid
-    local sig=$1 name=$2
-    shift 2
-    "$@" >>"$WORK/$name.stdout" 2>&1 &
-    PIDS+=("$!")
-    SIGNALS+=("$sig")
 }
 
 echo "capture.sh: output in $OUT; scratch in $WORK"
@@ -218,15 +119,15 @@ fi
 # line or a kill (harakiri / worker timeout); every nginx request must have an
 # access line.
 settled() {
-    local f started done
+    local f started ended
     for f in uwsgi.log uwsgi-logdate.log; do
         started=$(count '"event":"request_started"' "$OUT/$f")
-        done=$(( $(count_re '^\[pid: [0-9]+\|app: ' "$OUT/$f") + $(count 'HARAKIRI ON WORKER' "$OUT/$f") ))
-        [ "$started" -eq "$done" ] || return 1
+        ended=$(( $(count_re '^\[pid: [0-9]+\|app: ' "$OUT/$f") + $(count 'HARAKIRI ON WORKER' "$OUT/$f") ))
+        [ "$started" -eq "$ended" ] || return 1
     done
     started=$(count '"event":"request_started"' "$OUT/gunicorn-error.log")
-    done=$(( $(wc -l <"$OUT/gunicorn-access.log") + $(count 'WORKER TIMEOUT' "$OUT/gunicorn-error.log") ))
-    [ "$started" -eq "$done" ] || return 1
+    ended=$(( $(wc -l <"$OUT/gunicorn-access.log") + $(count 'WORKER TIMEOUT' "$OUT/gunicorn-error.log") ))
+    [ "$started" -eq "$ended" ] || return 1
     local want
     want=$(awk -F'\t' 'NR > 1 && $2 ~ /via-nginx$/' "$OUT/client.tsv" | wc -l)
     [ "$(wc -l <"$OUT/nginx-access.log")" -eq "$want" ] || return 1

@@ -21,14 +21,13 @@
 
 set -euo pipefail
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 OUTDIR" >&2
-    exit 2
-fi
-
 HERE=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$1"
-OUT=$(cd "$1" && pwd)
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$HERE/../lib.sh"
+ME=capture.sh
+
+need_args 1 OUTDIR "$@"
+set_out "$1"
 
 PY=/usr/bin/python3
 [ -x "$PY" ] || PY=$(command -v python3 || true)
@@ -45,60 +44,11 @@ missing() {
         ! command -v apache2 >/dev/null 2>&1 ||
         [ ! -e "$UWSGI_PLUGIN" ] || [ ! -e "$APACHE_MODS/mod_proxy_http.so" ] || [ -z "$PY" ]
 }
-
-if missing; then
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "capture.sh: nginx, uwsgi, uwsgi-plugin-python3, gunicorn and apache2 are required;" >&2
-        echo "capture.sh: run as root to install them, or: apt-get install -y nginx uwsgi uwsgi-plugin-python3 gunicorn apache2" >&2
-        exit 2
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    pkgs="nginx uwsgi uwsgi-plugin-python3 gunicorn apache2"
-    # shellcheck disable=SC2086
-    apt-get install -y $pkgs || { apt-get update && apt-get install -y $pkgs; }
-    PY=/usr/bin/python3
-    if missing; then
-        echo "capture.sh: prerequisites still missing after apt-get install" >&2
-        exit 2
-    fi
-fi
+ensure_packages nginx uwsgi uwsgi-plugin-python3 gunicorn apache2
 
 export PYTHONDONTWRITEBYTECODE=1
 
-WORK=$(mktemp -d /tmp/slowroutes-formats.XXXXXX)
-chmod 755 "$WORK"
-
-PIDS=()    # every server process this script started
-SIGNALS=() # the signal that stops each of them cleanly
-
-stop_all() {
-    local i pid n
-    for i in "${!PIDS[@]}"; do
-        pid=${PIDS[$i]}
-        kill -0 "$pid" 2>/dev/null && kill "-${SIGNALS[$i]}" "$pid" 2>/dev/null || true
-    done
-    for i in "${!PIDS[@]}"; do
-        pid=${PIDS[$i]}
-        for n in $(seq 1 150); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            echo "capture.sh: pid $pid ($(cat /proc/$pid/comm 2>/dev/null)) did not stop; sending SIGKILL" >&2
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-        wait "$pid" 2>/dev/null || true
-    done
-    PIDS=()
-    SIGNALS=()
-}
-
-cleanup() {
-    stop_all
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+make_work /tmp/slowroutes-formats.XXXXXX
 
 FILES="uwsgi.log nginx-perf.log nginx-perf-named.log nginx-body.log nginx-body-none.log
 nginx-trace.log nginx-combined.log nginx.json nginx-error.log gunicorn-access.log
@@ -106,56 +56,11 @@ gunicorn-error.log apache-access-D.log apache-access-T.log apache-access-ms.log
 apache-access-trace.log apache-error.log client.tsv"
 for f in $FILES; do rm -f "$OUT/$f"; done
 
-# Six distinct free loopback ports: all bound at once, then released. Nothing
-# listens on DEAD: nginx and Apache get "connection refused" there.
-read -r P_NGINX P_UWSGI P_GUNICORN P_APACHE P_BACKEND P_DEAD < <("$PY" - <<'PYEOF'
-import socket
-socks = []
-for _ in range(6):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-for s in socks:
-    s.close()
-PYEOF
-)
-
-# listening PORT: a socket listens on 127.0.0.1:PORT (read from /proc/net/tcp,
-# so that no probe connection shows up in any log).
-listening() {
-    "$PY" - "$1" <<'PYEOF'
-import sys
-port = "%04X" % int(sys.argv[1])
-with open("/proc/net/tcp") as f:
-    for line in f.readlines()[1:]:
-        p = line.split()
-        if p[1] == "0100007F:" + port and p[3] == "0A":
-            sys.exit(0)
-sys.exit(1)
-PYEOF
-}
-
-wait_for() { # wait_for DESCRIPTION SECONDS COMMAND...: poll until COMMAND succeeds
-    local what=$1 secs=$2 n
-    shift 2
-    for n in $(seq 1 $((secs * 10))); do
-        if "$@"; then return 0; fi
-        sleep 0.1
-    done
-    echo "capture.sh: timed out waiting for $what" >&2
-    exit 1
-}
+# Six distinct free loopback ports. Nothing listens on DEAD: nginx and Apache
+# get "connection refused" there.
+read -r P_NGINX P_UWSGI P_GUNICORN P_APACHE P_BACKEND P_DEAD < <(free_ports 6)
 
 lines() { if [ -e "$1" ]; then wc -l <"$1"; else echo 0; fi; }
-
-start() { # start SIGNAL LOGNAME COMMAND...: run in background, remember pid
-    local sig=$1 name=$2
-    shift 2
-    "$@" >>"$WORK/$name.stdout" 2>&1 &
-    PIDS+=("$!")
-    SIGNALS+=("$sig")
-}
 
 echo "capture.sh: output in $OUT; scratch in $WORK"
 
@@ -195,21 +100,11 @@ apache2 -t -f "$WORK/apache2.conf" >"$WORK/apache2-configtest.stdout" 2>&1 || {
 # stops it and its children.
 start TERM apache2 apache2 -DFOREGROUND -f "$WORK/apache2.conf"
 
-alive() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "capture.sh: a server exited early; see $WORK/*.stdout and $OUT" >&2
-            tail -n 20 "$WORK"/*.stdout >&2 || true
-            exit 1
-        fi
-    done
-}
 ready() {
     alive
     grep -qF 'spawned uWSGI worker 2 ' "$OUT/uwsgi.log" 2>/dev/null && listening "$P_UWSGI" &&
         listening "$P_NGINX" && listening "$P_BACKEND" && listening "$P_APACHE" &&
-        [ "$(grep -cF 'Booting worker with pid' "$OUT/gunicorn-error.log" 2>/dev/null || true)" -ge 2 ] &&
+        [ "$(count 'Booting worker with pid' "$OUT/gunicorn-error.log")" -ge 2 ] &&
         listening "$P_GUNICORN"
 }
 wait_for "servers to start" 30 ready
@@ -232,7 +127,7 @@ settled() {
         nginx-trace.log nginx-combined.log nginx.json; do
         [ "$(lines "$OUT/$f")" -eq "$n" ] || return 1
     done
-    [ "$(grep -c ' rid=' "$OUT/uwsgi.log" || true)" -eq "$(want nginx /down/)" ] || return 1
+    [ "$(count ' rid=' "$OUT/uwsgi.log")" -eq "$(want nginx /down/)" ] || return 1
     [ "$(lines "$OUT/gunicorn-access.log")" -eq "$(want gunicorn "")" ] || return 1
     n=$(want apache "")
     for f in apache-access-D.log apache-access-T.log apache-access-ms.log apache-access-trace.log; do

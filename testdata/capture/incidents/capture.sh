@@ -22,14 +22,13 @@
 
 set -euo pipefail
 
-if [ $# -ne 1 ]; then
-    echo "usage: $0 OUTDIR" >&2
-    exit 2
-fi
-
 HERE=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$1"
-OUT=$(cd "$1" && pwd)
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$HERE/../lib.sh"
+ME=capture.sh
+
+need_args 1 OUTDIR "$@"
+set_out "$1"
 
 export PY=/usr/bin/python3
 UWSGI_PLUGIN=/usr/lib/uwsgi/plugins/python3_plugin.so
@@ -40,22 +39,8 @@ missing() {
         ! command -v gunicorn >/dev/null 2>&1 ||
         [ ! -e "$UWSGI_PLUGIN" ] || [ ! -x "$PY" ]
 }
+ensure_packages nginx uwsgi uwsgi-plugin-python3 gunicorn python3
 
-if missing; then
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "capture.sh: nginx, uwsgi, uwsgi-plugin-python3, gunicorn and python3 are required;" >&2
-        echo "capture.sh: run as root to install them, or: apt-get install -y nginx uwsgi uwsgi-plugin-python3 gunicorn python3" >&2
-        exit 2
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    pkgs="nginx uwsgi uwsgi-plugin-python3 gunicorn python3"
-    # shellcheck disable=SC2086
-    apt-get install -y $pkgs || { apt-get update && apt-get install -y $pkgs; }
-    if missing; then
-        echo "capture.sh: prerequisites still missing after apt-get install" >&2
-        exit 2
-    fi
-fi
 # The client binds 127.0.0.2 and 127.0.0.3 as source addresses (Linux routes
 # all of 127.0.0.0/8 to lo).
 if ! "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.3", 0))' 2>/dev/null; then

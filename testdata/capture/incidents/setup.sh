@@ -20,10 +20,11 @@
 
 set -euo pipefail
 
-if [ $# -ne 2 ]; then
-    echo "usage: $0 SETUP OUTDIR" >&2
-    exit 2
-fi
+HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$HERE/../lib.sh"
+
+need_args 2 "SETUP OUTDIR" "$@"
 SETUP=$1
 KIND=${SETUP%-*}
 VARIANT=${SETUP#*-}
@@ -35,96 +36,12 @@ uwsgi/ids | uwsgi/noids | gunicorn/ids | gunicorn/noids) ;;
     ;;
 esac
 
-HERE=$(cd "$(dirname "$0")" && pwd)
+ME="setup.sh $SETUP"
 APP=$HERE/app
-mkdir -p "$2"
-OUT=$(cd "$2" && pwd)
+set_out "$2"
 PY=${PY:-/usr/bin/python3}
 
-WORK=$(mktemp -d "/tmp/slowroutes-incidents-$SETUP.XXXXXX")
-chmod 755 "$WORK"
-
-PIDS=()    # every process this script started
-SIGNALS=() # the signal that stops each of them cleanly
-
-stop_all() {
-    local i pid n
-    for i in "${!PIDS[@]}"; do
-        pid=${PIDS[$i]}
-        kill -0 "$pid" 2>/dev/null && kill "-${SIGNALS[$i]}" "$pid" 2>/dev/null || true
-    done
-    for i in "${!PIDS[@]}"; do
-        pid=${PIDS[$i]}
-        for n in $(seq 1 150); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            echo "setup.sh $SETUP: pid $pid did not stop; sending SIGKILL" >&2
-            kill -KILL "$pid" 2>/dev/null || true
-        fi
-        wait "$pid" 2>/dev/null || true
-    done
-    PIDS=()
-    SIGNALS=()
-}
-cleanup() {
-    stop_all
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# start SIGNAL STDOUT STDERR COMMAND...: run in background, remember its pid
-start() {
-    local sig=$1 out=$2 err=$3
-    shift 3
-    "$@" >>"$out" 2>>"$err" &
-    PIDS+=("$!")
-    SIGNALS+=("$sig")
-}
-
-# wait_for DESCRIPTION SECONDS COMMAND...: poll until COMMAND succeeds
-wait_for() {
-    local what=$1 secs=$2 n
-    shift 2
-    for n in $(seq 1 $((secs * 10))); do
-        if "$@"; then return 0; fi
-        sleep 0.1
-    done
-    echo "setup.sh $SETUP: timed out waiting for $what" >&2
-    exit 1
-}
-
-count() { # count FIXED-STRING FILE
-    if [ -e "$2" ]; then grep -cF -- "$1" "$2" || true; else echo 0; fi
-}
-
-# listening PORT: a socket listens on 127.0.0.1:PORT (reads /proc/net/tcp so
-# that no connection shows up in any log)
-listening() {
-    "$PY" - "$1" <<'PYEOF'
-import sys
-port = "%04X" % int(sys.argv[1])
-with open("/proc/net/tcp") as f:
-    for line in f.readlines()[1:]:
-        p = line.split()
-        if p[1] == "0100007F:" + port and p[3] == "0A":
-            sys.exit(0)
-sys.exit(1)
-PYEOF
-}
-
-alive() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "setup.sh $SETUP: a server exited early; see $WORK and $OUT" >&2
-            tail -n 20 "$WORK"/*.stdout >&2 || true
-            exit 1
-        fi
-    done
-}
+make_work "/tmp/slowroutes-incidents-$SETUP.XXXXXX"
 
 # Files this setup writes; remove old ones because the servers append.
 for f in uwsgi.log uwsgi-threads.log gunicorn-error.log gunicorn-access.log \
@@ -133,24 +50,16 @@ for f in uwsgi.log uwsgi-threads.log gunicorn-error.log gunicorn-access.log \
     rm -f "$OUT/$f"
 done
 
-# Free loopback ports, all bound at once, then released.
-read -r P1 P2 P3 P4 < <("$PY" - <<'PYEOF'
-import socket
-socks = []
-for _ in range(4):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-PYEOF
-)
+# Free loopback ports.
+read -r P1 P2 P3 P4 < <(free_ports 4)
 
 export PYTHONDONTWRITEBYTECODE=1 TZ=UTC
 
 # The payment gateway that never answers.
-start TERM "$WORK/silent.stdout" "$WORK/silent.stdout" "$PY" "$HERE/silent.py" "$WORK/silent.port"
+start TERM silent "$PY" "$HERE/silent.py" "$WORK/silent.port"
 wait_for "the silent gateway" 10 test -s "$WORK/silent.port"
-export INCIDENTS_GATEWAY="127.0.0.1:$(cat "$WORK/silent.port")"
+INCIDENTS_GATEWAY="127.0.0.1:$(cat "$WORK/silent.port")"
+export INCIDENTS_GATEWAY
 if [ "$VARIANT" = ids ]; then
     export INCIDENTS_REQUEST_IDS=1
 else
@@ -173,11 +82,11 @@ if [ "$KIND" = uwsgi ]; then
     fmt=()
     [ "$VARIANT" = ids ] && fmt=(--log-format "$UWSGI_IDS_FORMAT")
     # SIGINT makes a uWSGI master kill its workers and exit.
-    start INT "$WORK/uwsgi.stdout" "$WORK/uwsgi.stdout" uwsgi --ini "$HERE/uwsgi.ini" \
+    start INT uwsgi uwsgi --ini "$HERE/uwsgi.ini" \
         --socket "127.0.0.1:$P1" --chdir "$APP" --wsgi-file "$APP/wsgi.py" \
         --pidfile "$WORK/uwsgi.pid" --stats "$WORK/uwsgi-stats.sock" \
         --py-tracebacker "$WORK/uwsgi-tb" --logto "$OUT/uwsgi.log" "${fmt[@]}"
-    start INT "$WORK/uwsgi-threads.stdout" "$WORK/uwsgi-threads.stdout" uwsgi --ini "$HERE/uwsgi.ini" \
+    start INT uwsgi-threads uwsgi --ini "$HERE/uwsgi.ini" \
         --threads 2 \
         --socket "127.0.0.1:$P2" --chdir "$APP" --wsgi-file "$APP/wsgi.py" \
         --pidfile "$WORK/uwsgi-threads.pid" --stats "$WORK/uwsgi-threads-stats.sock" \
@@ -204,14 +113,14 @@ if [ "$KIND" = uwsgi ]; then
 JSON
 else
     export INCIDENTS_DUMP_LATER=
-    fmt=$GUNICORN_FORMAT
-    [ "$VARIANT" = ids ] && fmt=$GUNICORN_IDS_FORMAT
+    fmt=("$GUNICORN_FORMAT")
+    [ "$VARIANT" = ids ] && fmt=("$GUNICORN_IDS_FORMAT")
     # SIGTERM is a graceful shutdown. The error log is gunicorn's stderr
     # (its default --error-logfile -), shared with the app and faulthandler.
-    start TERM "$WORK/gunicorn.stdout" "$OUT/gunicorn-error.log" gunicorn --chdir "$APP" \
+    start_to TERM "$WORK/gunicorn.stdout" "$OUT/gunicorn-error.log" gunicorn --chdir "$APP" \
         --bind "unix:$WORK/gunicorn.sock" --bind "127.0.0.1:$P1" \
         --workers 2 --worker-class sync --timeout 6 \
-        --access-logfile "$OUT/gunicorn-access.log" --access-logformat "$fmt" \
+        --access-logfile "$OUT/gunicorn-access.log" --access-logformat "${fmt[0]}" \
         --pid "$WORK/gunicorn.pid" wsgi:application
     sed -e "s#@WORK@#$WORK#g" -e "s#@OUT@#$OUT#g" -e "s#@NGINX_GUNICORN_PORT@#$P3#g" \
         "$HERE/nginx-gunicorn.conf.in" >"$WORK/nginx.conf"
@@ -229,14 +138,14 @@ fi
 
 nginx -t -q -p "$WORK/" -c "$WORK/nginx.conf" -e "$WORK/nginx-startup.log"
 # nginx: SIGQUIT is a graceful shutdown.
-start QUIT "$WORK/nginx.stdout" "$WORK/nginx.stdout" nginx -p "$WORK/" -c "$WORK/nginx.conf" \
+start QUIT nginx nginx -p "$WORK/" -c "$WORK/nginx.conf" \
     -e "$WORK/nginx-startup.log" -g "daemon off;"
 
 wait_for "servers to start" 30 ready
 echo "setup.sh $SETUP: servers up; running the client"
 
 # In the background, so that a TERM to this script is handled at once.
-start TERM /dev/stdout /dev/stderr "$PY" "$HERE/client.py" "$WORK/client.json"
+start_to TERM /dev/stdout /dev/stderr "$PY" "$HERE/client.py" "$WORK/client.json"
 rc=0
 wait "${PIDS[-1]}" || rc=$?
 if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then
