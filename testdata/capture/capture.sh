@@ -89,16 +89,6 @@ start TERM gunicorn gunicorn --chdir "$HERE" --bind "127.0.0.1:$P_GUNICORN" \
 
 uwsgi_ready() { [ "$(count 'spawned uWSGI worker 2 ' "$1")" -ge 1 ] && listening "$2"; }
 gunicorn_ready() { [ "$(count 'Booting worker with pid' "$OUT/gunicorn-error.log")" -ge 2 ] && listening "$P_GUNICORN"; }
-alive() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        if ! kill -0 "$pid" 2>/dev/null; then
-            echo "capture.sh: a server exited early; see $WORK/*.stdout and $OUT" >&2
-            tail -n 20 "$WORK"/*.stdout >&2 || true
-            exit 1
-        fi
-    done
-}
 ready() {
     alive
     uwsgi_ready "$OUT/uwsgi.log" "$P_UWSGI" &&
