@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/slowroutes/slowroutes/internal/capture"
@@ -87,25 +86,22 @@ func wholeRun(set captureSet) report.Document {
 	return report.Build(p.Aggregates())
 }
 
-// rowKey names a report row.
-type rowKey struct{ Route, Method, Op string }
-
 // tally sums a document's timeouts by kind and row, and its client aborts
 // by source and row.
 type tally struct {
-	Timeouts map[string]map[rowKey]int64 // by timeout kind
-	Aborts   map[string]map[rowKey]int64 // by source
+	Timeouts map[string]map[capture.Key]int64 // by timeout kind
+	Aborts   map[string]map[capture.Key]int64 // by source
 	Idle     int64
 	Banners  int64
 }
 
 func newTally() tally {
-	return tally{Timeouts: map[string]map[rowKey]int64{}, Aborts: map[string]map[rowKey]int64{}}
+	return tally{Timeouts: map[string]map[capture.Key]int64{}, Aborts: map[string]map[capture.Key]int64{}}
 }
 
 func (t *tally) add(d report.Document) {
 	for _, r := range d.Routes {
-		k := rowKey{r.Route, r.Method, r.GraphQLOperation}
+		k := capture.Key{Route: r.Route, Method: r.Method, GraphQLOperation: r.GraphQLOperation}
 		for kind, n := range r.Timeouts {
 			addTo(t.Timeouts, kind, k, n)
 		}
@@ -117,17 +113,17 @@ func (t *tally) add(d report.Document) {
 	t.Banners += d.Events.HarakiriBanners
 }
 
-func addTo(m map[string]map[rowKey]int64, k1 string, k rowKey, n int64) {
+func addTo(m map[string]map[capture.Key]int64, k1 string, k capture.Key, n int64) {
 	if n == 0 {
 		return
 	}
 	if m[k1] == nil {
-		m[k1] = map[rowKey]int64{}
+		m[k1] = map[capture.Key]int64{}
 	}
 	m[k1][k] += n
 }
 
-func sum(m map[rowKey]int64) int64 {
+func sum(m map[capture.Key]int64) int64 {
 	var n int64
 	for _, v := range m {
 		n += v
@@ -136,28 +132,10 @@ func sum(m map[rowKey]int64) int64 {
 }
 
 // byRouteMethod folds the GraphQL operation away.
-func byRouteMethod(m map[rowKey]int64) map[rowKey]int64 {
-	out := map[rowKey]int64{}
+func byRouteMethod(m map[capture.Key]int64) map[capture.Key]int64 {
+	out := map[capture.Key]int64{}
 	for k, v := range m {
-		out[rowKey{Route: k.Route, Method: k.Method}] += v
+		out[capture.Key{Route: k.Route, Method: k.Method}] += v
 	}
-	return out
-}
-
-func keys(m map[rowKey]int64) []rowKey {
-	out := make([]rowKey, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Route != b.Route {
-			return a.Route < b.Route
-		}
-		if a.Method != b.Method {
-			return a.Method < b.Method
-		}
-		return a.Op < b.Op
-	})
 	return out
 }

@@ -99,16 +99,7 @@ func TestNoAllocsPerLineFormats(t *testing.T) {
 		{LogFormats: []*parse.LogFormat{captureFormat(t, "body"), captureFormat(t, "trace")}},
 		{AccessSource: parse.SourceApache},
 	} {
-		p := New(Config{Parse: cfg})
-		s := p.Stream(nil, []byte("formats"))
-		for _, l := range lines {
-			p.Line(s, l, 0)
-		}
-		if n := testing.AllocsPerRun(20, func() {
-			for _, l := range lines {
-				p.Line(s, l, 0)
-			}
-		}); n != 0 {
+		if n := allocsPerPass(New(Config{Parse: cfg}), "formats", lines, 1); n != 0 {
 			t.Errorf("%d formats: %v allocations per pass of %d lines", len(cfg.LogFormats), n, len(lines))
 		}
 	}
@@ -119,18 +110,5 @@ func BenchmarkPipelineFormats(b *testing.B) {
 	lines := formatLines(b, "nginx-perf.log", "nginx-perf-named.log", "nginx.json", "nginx-combined.log", "nginx-error.log",
 		"gunicorn-access.log", "apache-error.log")
 	lines = append(lines, thirdParty(b, "traefik/common.log", "traefik/json.log", "alb/access.log")...)
-	size := 0
-	for _, l := range lines {
-		size += len(l) + 1
-	}
-	p := New(Config{})
-	s := p.Stream(nil, []byte("formats"))
-	b.ReportAllocs()
-	b.SetBytes(int64(size))
-	for b.Loop() {
-		for _, l := range lines {
-			p.Line(s, l, 0)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(lines)), "ns/line")
+	benchLines(b, New(Config{}), lines)
 }

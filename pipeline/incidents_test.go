@@ -22,15 +22,14 @@ func incidentTruth(t *testing.T, s capture.IncidentSetup) capture.IncidentTally 
 	return capture.TallyIncidents(facts)
 }
 
-func truthBy(tally capture.IncidentTally, withOp bool, n func(capture.IncidentCounts) int) map[rowKey]int64 {
-	out := map[rowKey]int64{}
+func truthBy(tally capture.IncidentTally, withOp bool, n func(capture.IncidentCounts) int) map[capture.Key]int64 {
+	out := map[capture.Key]int64{}
 	for k, c := range tally {
 		if v := n(c); v > 0 {
-			rk := rowKey{Route: k.Route, Method: k.Method}
-			if withOp {
-				rk.Op = k.GraphQLOperation
+			if !withOp {
+				k.GraphQLOperation = ""
 			}
-			out[rk] += int64(v)
+			out[k] += int64(v)
 		}
 	}
 	return out

@@ -20,11 +20,8 @@ type Input struct {
 type cursor struct {
 	in   Input
 	s    *Stream
-	br   *bufio.Reader
-	long []byte // a line longer than the reader's buffer, being assembled
-	skip bool   // inside a line over MaxLineLen
+	lr   LineReader
 	done bool
-	err  error
 }
 
 // Interleave feeds the lines of several inputs, one stream each, reading
@@ -49,8 +46,9 @@ func (p *Pipeline) Interleave(inputs []Input) error {
 	}
 	cs := make([]cursor, len(inputs))
 	for i, in := range inputs {
-		cs[i] = cursor{in: in, s: p.Stream(nil, []byte(in.Name)), br: bufio.NewReaderSize(in.R, readChunk)}
-		cs[i].s.clock = p.firstTime(cs[i].br, in.Name)
+		cs[i] = cursor{in: in, s: p.Stream(nil, []byte(in.Name))}
+		cs[i].lr.reset(in.R)
+		cs[i].s.clock = p.firstTime(cs[i].lr.br, in.Name)
 	}
 	for {
 		i, limit := behind(cs)
@@ -59,7 +57,11 @@ func (p *Pipeline) Interleave(inputs []Input) error {
 		}
 		c := &cs[i]
 		for !c.done && c.s.clock <= limit {
-			p.next(c)
+			if line, ok := c.lr.next(p.LineTooLong); ok {
+				p.Line(c.s, line, 0)
+			} else {
+				c.done = true
+			}
 			if p.join != nil {
 				// Every input is read up to the one furthest behind.
 				p.join.SetClock(min(c.s.clock, limit))
@@ -71,8 +73,8 @@ func (p *Pipeline) Interleave(inputs []Input) error {
 	}
 	var errs []error
 	for i := range cs {
-		if cs[i].err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", cs[i].in.Name, cs[i].err))
+		if err := cs[i].lr.err; !errors.Is(err, io.EOF) {
+			errs = append(errs, fmt.Errorf("%s: %w", cs[i].in.Name, err))
 		}
 	}
 	return errors.Join(errs...)
@@ -97,51 +99,6 @@ func behind(cs []cursor) (i int, limit int64) {
 		}
 	}
 	return i, limit
-}
-
-// next feeds the next line of c.
-func (p *Pipeline) next(c *cursor) {
-	for {
-		b, err := c.br.ReadSlice('\n')
-		switch {
-		case err == nil:
-			b = b[:len(b)-1]
-		case errors.Is(err, bufio.ErrBufferFull):
-			if !c.skip {
-				if len(c.long)+len(b) > MaxLineLen {
-					p.LineTooLong()
-					c.skip, c.long = true, c.long[:0]
-				} else {
-					c.long = append(c.long, b...)
-				}
-			}
-			continue
-		case errors.Is(err, io.EOF):
-			c.done = true
-			if len(b) == 0 && len(c.long) == 0 {
-				c.skip = false
-				return
-			}
-		default:
-			c.done, c.err = true, err
-			return
-		}
-		if c.skip {
-			c.skip = false
-			return
-		}
-		if len(c.long) > 0 {
-			if len(c.long)+len(b) > MaxLineLen {
-				p.LineTooLong()
-				c.long = c.long[:0]
-				return
-			}
-			b = append(c.long, b...)
-			c.long = b[:0]
-		}
-		p.Line(c.s, b, 0)
-		return
-	}
 }
 
 // firstTime is the log time of the first record in the buffered head of an

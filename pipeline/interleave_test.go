@@ -65,60 +65,31 @@ func TestInterleaveLongLines(t *testing.T) {
 	long := `127.0.0.1 - - [22/Nov/2026:23:31:06 +0000] "GET /` + strings.Repeat("a", 300<<10) + ` HTTP/1.1" 200 27 "-" "curl/7.88.1" 0.001 0.001`
 	huge := strings.Repeat("x", MaxLineLen+10)
 	in := long + "\n" + huge + "\n" + `127.0.0.1 - - [22/Nov/2026:23:31:07 +0000] "GET / HTTP/1.1" 200 27 "-" "curl/7.88.1" 0.001 0.001`
-	p := New(Config{})
-	if err := p.Interleave([]Input{{Name: "nginx-access.log", R: strings.NewReader(in)}}); err != nil {
-		t.Fatal(err)
-	}
-	l := p.Aggregates().Lines
-	if got := l.ByOutcome(1); got != 2 {
-		t.Errorf("%d lines matched, want 2 (%+v)", got, l)
-	}
-	if got := l.ByOutcome(2); got != 1 {
-		t.Errorf("%d lines malformed, want the one too long (%+v)", got, l)
+	// Alone, and beside another input: one input is read straight through,
+	// several by turns.
+	for _, others := range [][]Input{nil, {{Name: "empty.log", R: strings.NewReader("")}}} {
+		p := New(Config{})
+		if err := p.Interleave(append([]Input{{Name: "nginx-access.log", R: strings.NewReader(in)}}, others...)); err != nil {
+			t.Fatal(err)
+		}
+		l := p.Aggregates().Lines
+		if got := l.ByOutcome(1); got != 2 {
+			t.Errorf("%d other inputs: %d lines matched, want 2 (%+v)", len(others), got, l)
+		}
+		if got := l.ByOutcome(2); got != 1 {
+			t.Errorf("%d other inputs: %d lines malformed, want the one too long (%+v)", len(others), got, l)
+		}
 	}
 }
 
 // TestNoAllocsPerLineJoined: the join keeps the hot path free of allocations.
 func TestNoAllocsPerLineJoined(t *testing.T) {
-	var lines [][]byte
-	for _, f := range []string{"uwsgi.log", "uwsgi-logdate.log", "nginx-access.log", "nginx-error.log", "gunicorn-error.log", "gunicorn-access.log", "nginx-access.json"} {
-		lines = append(lines, realLines(t, f)...)
-	}
-	p := New(Config{Join: &join.Config{}})
-	s := p.Stream(nil, []byte("mixed"))
-	for range 3 { // warm up
-		for _, l := range lines {
-			p.Line(s, l, 0)
-		}
-	}
-	n := testing.AllocsPerRun(20, func() {
-		for _, l := range lines {
-			p.Line(s, l, 0)
-		}
-	})
-	if n != 0 {
+	lines := mixedLines(t, serverCaptures...)
+	if n := allocsPerPass(New(Config{Join: &join.Config{}}), "mixed", lines, 3); n != 0 {
 		t.Errorf("%v allocations per pass of %d real lines in steady state", n, len(lines))
 	}
 }
 
 func BenchmarkPipelineRealLinesJoined(b *testing.B) {
-	var lines [][]byte
-	var size int
-	for _, f := range []string{"uwsgi.log", "nginx-access.log", "nginx-error.log", "gunicorn-error.log", "gunicorn-access.log", "nginx-access.json"} {
-		for _, l := range realLines(b, f) {
-			lines = append(lines, l)
-			size += len(l) + 1
-		}
-	}
-	p := New(Config{Join: &join.Config{}})
-	s := p.Stream(nil, []byte("mixed"))
-	b.ReportAllocs()
-	b.SetBytes(int64(size))
-	b.ResetTimer()
-	for b.Loop() {
-		for _, l := range lines {
-			p.Line(s, l, 0)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(lines)), "ns/line")
+	benchLines(b, New(Config{Join: &join.Config{}}), mixedLines(b, benchCaptures...))
 }

@@ -27,6 +27,53 @@ func realLines(tb testing.TB, name string) [][]byte {
 	return bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n"))
 }
 
+// mixedLines is the lines of several captures, one after the other.
+func mixedLines(tb testing.TB, names ...string) [][]byte {
+	tb.Helper()
+	var out [][]byte
+	for _, n := range names {
+		out = append(out, realLines(tb, n)...)
+	}
+	return out
+}
+
+// serverCaptures are the default capture's logs of every server.
+var serverCaptures = []string{"uwsgi.log", "uwsgi-logdate.log", "nginx-access.log", "nginx-error.log", "gunicorn-error.log", "gunicorn-access.log", "nginx-access.json"}
+
+// allocsPerPass feeds lines to one stream warm times (creating every row,
+// stream, minute and buffer), then counts the allocations of a whole pass.
+// One run is a whole pass, so that a rare allocating line cannot round
+// down to zero in the average.
+func allocsPerPass(p *Pipeline, stream string, lines [][]byte, warm int) float64 {
+	s := p.Stream(nil, []byte(stream))
+	pass := func() {
+		for _, l := range lines {
+			p.Line(s, l, 0)
+		}
+	}
+	for range warm {
+		pass()
+	}
+	return testing.AllocsPerRun(20, pass)
+}
+
+// benchLines runs lines through p, one stream, reporting bytes and ns/line.
+func benchLines(b *testing.B, p *Pipeline, lines [][]byte) {
+	size := 0
+	for _, l := range lines {
+		size += len(l) + 1
+	}
+	s := p.Stream(nil, []byte("mixed"))
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		for _, l := range lines {
+			p.Line(s, l, 0)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(lines)), "ns/line")
+}
+
 func feed(p *Pipeline, stream string, lines ...string) {
 	s := p.Stream(nil, []byte(stream))
 	for _, l := range lines {
@@ -207,50 +254,21 @@ func TestPayloadSameAsLines(t *testing.T) {
 // TestNoAllocsPerLine guards the hot path: once routes and streams are
 // known, a line costs no allocation.
 func TestNoAllocsPerLine(t *testing.T) {
-	var lines [][]byte
-	for _, f := range []string{"uwsgi.log", "uwsgi-logdate.log", "nginx-access.log", "nginx-error.log", "gunicorn-error.log", "gunicorn-access.log", "nginx-access.json"} {
-		lines = append(lines, realLines(t, f)...)
-	}
+	lines := mixedLines(t, serverCaptures...)
 	owners, err := owners.ParseRoutes(strings.NewReader("/invoices/** billing\n/** web\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The report's configuration: owners and per-minute timelines.
 	p := New(Config{Owners: owners, Timeline: true})
-	s := p.Stream(nil, []byte("mixed"))
-	for _, l := range lines { // warm up: create every row, stream, minute and buffer
-		p.Line(s, l, 0)
-	}
-	// One run is a whole pass, so that a rare allocating line cannot round
-	// down to zero in the average.
-	n := testing.AllocsPerRun(20, func() {
-		for _, l := range lines {
-			p.Line(s, l, 0)
-		}
-	})
-	if n != 0 {
+	if n := allocsPerPass(p, "mixed", lines, 1); n != 0 {
 		t.Errorf("%v allocations per pass of %d real lines in steady state", n, len(lines))
 	}
 }
 
 func BenchmarkPipelineRealLines(b *testing.B) {
-	var lines [][]byte
-	var size int
-	for _, f := range []string{"uwsgi.log", "nginx-access.log", "nginx-error.log", "gunicorn-error.log", "gunicorn-access.log", "nginx-access.json"} {
-		for _, l := range realLines(b, f) {
-			lines = append(lines, l)
-			size += len(l) + 1
-		}
-	}
-	p := New(Config{})
-	s := p.Stream(nil, []byte("mixed"))
-	b.ReportAllocs()
-	b.SetBytes(int64(size))
-	b.ResetTimer()
-	for b.Loop() {
-		for _, l := range lines {
-			p.Line(s, l, 0)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(lines)), "ns/line")
+	benchLines(b, New(Config{}), mixedLines(b, benchCaptures...))
 }
+
+// benchCaptures are the captures the benchmarks have always read.
+var benchCaptures = []string{"uwsgi.log", "nginx-access.log", "nginx-error.log", "gunicorn-error.log", "gunicorn-access.log", "nginx-access.json"}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/slowroutes/slowroutes/internal/capture"
 	"github.com/slowroutes/slowroutes/pipeline"
 	"github.com/slowroutes/slowroutes/report"
 	"github.com/slowroutes/slowroutes/route"
@@ -111,7 +112,7 @@ func checkSplit(t *testing.T, name string, whole, got tally) {
 		t.Errorf("%s: %d gunicorn timeouts, the whole files %d", name, sum(gg), sum(wg))
 	}
 	wrm, grm := byRouteMethod(wg), byRouteMethod(gg)
-	for _, k := range keys(grm) {
+	for _, k := range capture.SortedKeys(grm) {
 		if k.Route != route.Unknown && grm[k] > wrm[k] {
 			t.Errorf("%s: gunicorn timeouts on %v: %d, the whole files %d (a wrong route)", name, k, grm[k], wrm[k])
 		}
@@ -123,7 +124,7 @@ func checkSplit(t *testing.T, name string, whole, got tally) {
 		t.Errorf("%s: nginx client aborts (-whole +split):\n%s", name, diff)
 	}
 	for k, n := range whole.Aborts["uwsgi"] {
-		if got.Aborts["uwsgi"][rowKey{Route: k.Route, Method: k.Method, Op: k.Op}]+got.Aborts["uwsgi"][rowKey{Route: k.Route}] < n {
+		if got.Aborts["uwsgi"][k]+got.Aborts["uwsgi"][capture.Key{Route: k.Route}] < n {
 			t.Errorf("%s: uWSGI client aborts on %v lost", name, k)
 		}
 	}

@@ -61,21 +61,8 @@ func TestStuckRows(t *testing.T) {
 // TestNoAllocsPerDumpLine: dump lines, interleaved ones included, and the
 // busy-worker and finding bookkeeping allocate nothing in steady state.
 func TestNoAllocsPerDumpLine(t *testing.T) {
-	var lines [][]byte
-	for _, f := range []string{"incidents/uwsgi-ids/uwsgi.log", "incidents/gunicorn-ids/gunicorn-error.log", "incidents/uwsgi-ids/nginx-access.json", "incidents/gunicorn-noids/nginx-access.log"} {
-		lines = append(lines, realLines(t, f)...)
-	}
-	p := New(Config{})
-	s := p.Stream(nil, []byte("mixed"))
-	for _, l := range lines {
-		p.Line(s, l, 0)
-	}
-	n := testing.AllocsPerRun(20, func() {
-		for _, l := range lines {
-			p.Line(s, l, 0)
-		}
-	})
-	if n != 0 {
+	lines := mixedLines(t, "incidents/uwsgi-ids/uwsgi.log", "incidents/gunicorn-ids/gunicorn-error.log", "incidents/uwsgi-ids/nginx-access.json", "incidents/gunicorn-noids/nginx-access.log")
+	if n := allocsPerPass(New(Config{}), "mixed", lines, 1); n != 0 {
 		t.Errorf("%v allocations per pass of %d real lines in steady state", n, len(lines))
 	}
 }

@@ -95,14 +95,8 @@ func runBackfill(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if !o.since.Before(o.until) {
 		return usageErr("--since (%s) must be before --until (%s)", o.since.Format(time.RFC3339), o.until.Format(time.RFC3339))
 	}
-	switch *progress {
-	case "auto":
-		o.progress = isTerminal(stderr)
-	case "always":
-		o.progress = true
-	case "never":
-	default:
-		return usageErr("--progress: want auto, always or never, got %q", *progress)
+	if o.progress, err = parseProgress(*progress, stderr); err != nil {
+		return usageErr("%v", err)
 	}
 	sc, err := sf.Config()
 	if err != nil {
@@ -129,15 +123,12 @@ func backfill(ctx context.Context, o backfillOptions, logs cloudwatchlogs.Filter
 	b := &awslogs.Backfill{Logs: logs, Pipeline: p, Start: o.since, End: o.until, FilterPattern: o.filterPattern}
 	var meter *progressMeter
 	if o.progress {
-		meter = &progressMeter{w: stderr, since: o.since, until: o.until, groups: len(o.groups), start: time.Now()}
+		meter = &progressMeter{statusLine: statusLine{w: stderr, start: time.Now()}, since: o.since, until: o.until, groups: len(o.groups)}
 		b.OnPage = meter.page
 	}
 	status := 0
 	// The log groups are read side by side, in timestamp order, so that the
 	// join sees the records every server wrote about a request together.
-	if meter != nil {
-		meter.group = len(o.groups)
-	}
 	err := b.LogGroups(ctx, o.groups, func(_ string, err error) {
 		meter.clear()
 		fmt.Fprintf(stderr, "slowroutes backfill: %v\n", err)
@@ -184,34 +175,17 @@ func parseWhen(s string, now time.Time) (time.Time, error) {
 	return t, nil
 }
 
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
-// progressMeter rewrites one status line on a terminal, at most a few
-// times a second.
+// progressMeter shows how far the backfill has come.
 type progressMeter struct {
-	w             io.Writer
-	since, until  time.Time
-	group, groups int
-	start, last   time.Time
-	shown         bool
+	statusLine
+	since, until time.Time
+	groups       int
 }
-
-const progressEvery = 250 * time.Millisecond
 
 func (m *progressMeter) page(pr awslogs.Progress) {
-	now := time.Now()
-	if now.Sub(m.last) < progressEvery {
-		return
+	if now := time.Now(); m.due(now) {
+		m.show(pr, now)
 	}
-	m.last = now
-	m.show(pr, now)
 }
 
 func (m *progressMeter) show(pr awslogs.Progress, now time.Time) {
@@ -222,20 +196,15 @@ func (m *progressMeter) show(pr awslogs.Progress, now time.Time) {
 			covered += fmt.Sprintf(" (%.0f%%)", 100*float64(pr.Latest.Sub(m.since))/float64(span))
 		}
 	}
-	rate := 0.0
-	if el := now.Sub(m.start).Seconds(); el > 0 {
-		rate = float64(pr.Events) / el
-	}
-	fmt.Fprintf(m.w, "\r\x1b[K%s [%d/%d]: %d events, %.1f MB, up to %s, %.0f events/s",
-		pr.LogGroup, m.group, m.groups, pr.Events, float64(pr.Bytes)/1e6, covered, rate)
-	m.shown = true
+	// Every group is read at once: the count is of groups being read.
+	m.printf("%s [%d/%d]: %d events, %.1f MB, up to %s, %.0f events/s",
+		pr.LogGroup, m.groups, m.groups, pr.Events, float64(pr.Bytes)/1e6, covered, m.perSecond(pr.Events, now))
 }
 
 // clear erases the status line before another message.
 func (m *progressMeter) clear() {
-	if m != nil && m.shown {
-		fmt.Fprint(m.w, "\r\x1b[K")
-		m.shown = false
+	if m != nil {
+		m.statusLine.clear()
 	}
 }
 
@@ -245,5 +214,5 @@ func (m *progressMeter) finish(pr awslogs.Progress) {
 		return
 	}
 	m.show(pr, time.Now())
-	fmt.Fprintln(m.w)
+	m.end()
 }

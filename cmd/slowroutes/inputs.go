@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"compress/gzip"
 	"context"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/slowroutes/slowroutes/event"
 	"github.com/slowroutes/slowroutes/internal/source"
 	"github.com/slowroutes/slowroutes/pipeline"
 )
@@ -102,27 +102,10 @@ func logFiles(paths []string, stderr io.Writer, cmd string) (logs []pipeline.Inp
 	return logs, rest, close, failed
 }
 
-// eventKeys are the members a Lambda event or a decoded CloudWatch Logs
-// payload may start with (internal/source reads those files); no log line
-// starts so.
-var eventKeys = [][]byte{
-	[]byte(`"awslogs"`), []byte(`"Records"`), []byte(`"messageType"`), []byte(`"logEvents"`),
-	[]byte(`"logGroup"`), []byte(`"logStream"`), []byte(`"owner"`), []byte(`"subscriptionFilters"`),
-}
-
 // isEventInput says whether a file holds events rather than log lines: its
-// first object (on one line, or pretty-printed) starts with an event key.
+// first object (on one line, or pretty-printed) starts with a member only
+// a Lambda event or a decoded payload starts with.
 func isEventInput(br *bufio.Reader) bool {
 	head, _ := br.Peek(4096)
-	head = bytes.TrimLeft(head, " \t\r\n")
-	if len(head) == 0 || head[0] != '{' {
-		return false
-	}
-	head = bytes.TrimLeft(head[1:], " \t\r\n")
-	for _, k := range eventKeys {
-		if bytes.HasPrefix(head, k) {
-			return true
-		}
-	}
-	return false
+	return event.ShapeOf(head) != event.ShapeNone
 }

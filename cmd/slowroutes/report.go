@@ -148,14 +148,8 @@ func runReport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !s3in.since.IsZero() && !s3in.until.IsZero() && !s3in.since.Before(s3in.until) {
 		return usageErr("--since (%s) must be before --until (%s)", s3in.since.Format(time.RFC3339), s3in.until.Format(time.RFC3339))
 	}
-	switch *progress {
-	case "auto":
-		s3in.progress = isTerminal(stderr)
-	case "always":
-		s3in.progress = true
-	case "never":
-	default:
-		return usageErr("--progress: want auto, always or never, got %q", *progress)
+	if s3in.progress, err = parseProgress(*progress, stderr); err != nil {
+		return usageErr("%v", err)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

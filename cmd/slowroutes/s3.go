@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"time"
 
@@ -35,7 +34,7 @@ func (in *s3Inputs) read(ctx context.Context, url string) error {
 		client := s3.NewFromConfig(cfg, s3logs.ClientOptions(cfg))
 		in.r = &s3logs.Reader{S3: client, Pipeline: in.p, Since: in.since, Until: in.until}
 		if in.progress {
-			in.meter = &s3Meter{w: in.stderr, start: time.Now()}
+			in.meter = &s3Meter{statusLine{w: in.stderr, start: time.Now()}}
 			in.r.OnProgress = in.meter.show
 		}
 	}
@@ -44,20 +43,13 @@ func (in *s3Inputs) read(ctx context.Context, url string) error {
 	return err
 }
 
-// s3Meter rewrites one status line on a terminal, at most a few times a second.
-type s3Meter struct {
-	w           io.Writer
-	start, last time.Time
-	shown       bool
-}
+// s3Meter shows how far the s3:// inputs have come.
+type s3Meter struct{ statusLine }
 
 func (m *s3Meter) show(pr s3logs.Progress) {
-	now := time.Now()
-	if now.Sub(m.last) < progressEvery {
-		return
+	if now := time.Now(); m.due(now) {
+		m.print(pr, now)
 	}
-	m.last = now
-	m.print(pr, now)
 }
 
 func (m *s3Meter) print(pr s3logs.Progress, now time.Time) {
@@ -65,13 +57,8 @@ func (m *s3Meter) print(pr s3logs.Progress, now time.Time) {
 	if !pr.Latest.IsZero() {
 		upTo = pr.Latest.UTC().Format("2006-01-02 15:04")
 	}
-	rate := 0.0
-	if el := now.Sub(m.start).Seconds(); el > 0 {
-		rate = float64(pr.Lines) / el
-	}
-	fmt.Fprintf(m.w, "\r\x1b[K%d objects read (%d listed, %d out of range), %.1f MB, %d lines, up to %s, %.0f lines/s",
-		pr.Read, pr.Listed, pr.Skipped, float64(pr.Bytes)/1e6, pr.Lines, upTo, rate)
-	m.shown = true
+	m.printf("%d objects read (%d listed, %d out of range), %.1f MB, %d lines, up to %s, %.0f lines/s",
+		pr.Read, pr.Listed, pr.Skipped, float64(pr.Bytes)/1e6, pr.Lines, upTo, m.perSecond(pr.Lines, now))
 }
 
 func (m *s3Meter) finish(pr s3logs.Progress) {
@@ -79,6 +66,5 @@ func (m *s3Meter) finish(pr s3logs.Progress) {
 		return
 	}
 	m.print(pr, time.Now())
-	fmt.Fprintln(m.w)
-	m.shown = false
+	m.end()
 }

@@ -2,7 +2,6 @@ package awslogs
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,33 +51,12 @@ func (b *Backfill) Progress() Progress { return b.progress }
 // the events already read and returns ctx's error: what was fed stays in
 // the pipeline.
 func (b *Backfill) LogGroup(ctx context.Context, logGroup string) error {
-	p := b.paginator(logGroup)
-	b.progress.LogGroup, b.progress.Latest = logGroup, time.Time{}
-	for p.HasMorePages() {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return fmt.Errorf("reading log group %s: %w", logGroup, err)
-		}
-		b.progress.Pages++
-		for i := range page.Events {
-			ev := &page.Events[i]
-			ms := aws.ToInt64(ev.Timestamp)
-			b.event(logGroup, aws.ToString(ev.LogStreamName), aws.ToString(ev.Message), ms)
-			if ts := time.UnixMilli(ms); ts.After(b.progress.Latest) {
-				b.progress.Latest = ts
-			}
-		}
-		if b.OnPage != nil {
-			b.OnPage(b.progress)
-		}
+	b.progress.Latest = time.Time{}
+	var failure error
+	if err := b.LogGroups(ctx, []string{logGroup}, func(_ string, err error) { failure = err }); err != nil {
+		return err
 	}
-	return nil
+	return failure
 }
 
 // event feeds one log event to the stream of its log group and log stream,

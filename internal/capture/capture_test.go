@@ -1,7 +1,6 @@
 package capture
 
 import (
-	"bufio"
 	"encoding/json"
 	"net/url"
 	"os"
@@ -22,21 +21,7 @@ func captureDir() string {
 
 func readLines(t *testing.T, name string) []string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(captureDir(), name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var lines []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return lines
+	return fileLines(t, filepath.Join(captureDir(), name))
 }
 
 func countContaining(lines []string, s string) int {

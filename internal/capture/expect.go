@@ -117,16 +117,10 @@ func (c Counts) Add(d Counts) Counts {
 type Expected map[Key]Counts
 
 // Keys returns the keys sorted by route, method, then operation.
-func (e Expected) Keys() []Key { return sortedKeys(e) }
+func (e Expected) Keys() []Key { return SortedKeys(e) }
 
 // Total returns the sum over all keys.
-func (e Expected) Total() Counts {
-	var t Counts
-	for _, c := range e {
-		t = t.Add(c)
-	}
-	return t
-}
+func (e Expected) Total() Counts { return total(e) }
 
 // Expect derives the per-key counts from the client record and the scenario
 // rules (see the package documentation). It fails when a row is not what the

@@ -80,9 +80,10 @@ func addRoute(t *testing.T, m map[string]string, k, route string) {
 
 func (c incidentCase) file(name string) string { return filepath.Join(c.dir, name) }
 
-func (c incidentCase) lines(t *testing.T, name string) []string {
+// fileLines reads the lines of a file a server wrote.
+func fileLines(t *testing.T, path string) []string {
 	t.Helper()
-	f, err := os.Open(c.file(name))
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,6 +98,11 @@ func (c incidentCase) lines(t *testing.T, name string) []string {
 		t.Fatal(err)
 	}
 	return lines
+}
+
+func (c incidentCase) lines(t *testing.T, name string) []string {
+	t.Helper()
+	return fileLines(t, c.file(name))
 }
 
 func (c incidentCase) route(t *testing.T, uri string) string {

@@ -147,28 +147,21 @@ type IncidentServers struct {
 // IncidentServersFor returns the timeouts of a kind of setup (setup.sh,
 // uwsgi.ini, nginx-uwsgi.conf.in, nginx-gunicorn.conf.in).
 func IncidentServersFor(kind string) IncidentServers {
-	if kind == IncidentKindGunicorn {
-		return IncidentServers{
-			Kind:          kind,
-			WorkerTimeout: 6 * time.Second,
-			ReadTimeout:   20 * time.Second,
-			RouteReadTimeouts: map[string]time.Duration{
-				"/reports/": time.Second,
-				"/exports/": 2 * time.Second,
-			},
-		}
-	}
-	return IncidentServers{
+	// nginx has the same read timeouts in front of either server.
+	s := IncidentServers{
 		Kind:        IncidentKindUWSGI,
-		Harakiri:    3 * time.Second,
 		ReadTimeout: 20 * time.Second,
 		RouteReadTimeouts: map[string]time.Duration{
 			"/reports/": time.Second,
 			"/exports/": 2 * time.Second,
 		},
-		DumpLater: time.Second,
-		Listen:    2,
 	}
+	if kind == IncidentKindGunicorn {
+		s.Kind, s.WorkerTimeout = kind, 6*time.Second
+		return s
+	}
+	s.Harakiri, s.DumpLater, s.Listen = 3*time.Second, time.Second, 2
+	return s
 }
 
 // ReadTimeoutFor is nginx's read timeout for a route.

@@ -145,16 +145,10 @@ func TallyIncidents(facts []IncidentFact) IncidentTally {
 }
 
 // Keys returns the keys sorted by route, method, then operation.
-func (t IncidentTally) Keys() []Key { return sortedKeys(t) }
+func (t IncidentTally) Keys() []Key { return SortedKeys(t) }
 
 // Total returns the sum over all keys.
-func (t IncidentTally) Total() IncidentCounts {
-	var c IncidentCounts
-	for _, v := range t {
-		c = c.Add(v)
-	}
-	return c
-}
+func (t IncidentTally) Total() IncidentCounts { return total(t) }
 
 // incidentColumns are the columns of IncidentTally.String.
 var incidentColumns = []struct {

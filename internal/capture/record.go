@@ -67,8 +67,8 @@ func readFile[T any](path string, parse func(io.Reader) (T, error)) (T, error) {
 	return v, nil
 }
 
-// sortedKeys returns the keys of m sorted by route, method, then operation.
-func sortedKeys[V any](m map[Key]V) []Key {
+// SortedKeys returns the keys of m sorted by route, method, then operation.
+func SortedKeys[V any](m map[Key]V) []Key {
 	keys := make([]Key, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -84,6 +84,15 @@ func sortedKeys[V any](m map[Key]V) []Key {
 		return a.GraphQLOperation < b.GraphQLOperation
 	})
 	return keys
+}
+
+// total returns the sum of m's counts.
+func total[V interface{ Add(V) V }](m map[Key]V) V {
+	var t V
+	for _, c := range m {
+		t = t.Add(c)
+	}
+	return t
 }
 
 // ParseClientRecord parses the client.tsv format: a header line, then one
