@@ -134,22 +134,27 @@ func readStatusList(v []byte, a *AccessFields) bool {
 	return true
 }
 
-// readTimeList reads an nginx upstream time list ("0.000, 0.012 : 0.3",
-// "-, 0.000") in seconds: the first value and the sum of the numbers.
-func readTimeList(v []byte) (first, total int64, attempts int, has bool, ok bool) {
+// readTimeList reads the nginx upstream time list of key ("0.000, 0.012 :
+// 0.3", "-, 0.000"; seconds) into a: keyUpstreamTime, keyUpstreamConnect or
+// keyUpstreamHeader. Each keeps its first attempt's time; the response time
+// also the sum of the numbers, and its count of attempts when no status
+// list gave one.
+func readTimeList(v []byte, key timingKey, a *AccessFields) bool {
+	var first, total int64
+	attempts, has := 0, false
 	if isMissing(v) {
-		return 0, 0, 0, false, true
+		v = nil // no attempt logged
 	}
 	for len(v) > 0 {
 		item, rest := nextListItem(v)
 		v = rest
 		if len(item) == 0 {
-			return 0, 0, 0, false, false
+			return false
 		}
 		us, okN := decimalToMicros(item, 1e6)
 		if !okN {
 			if string(item) != "-" {
-				return 0, 0, 0, false, false
+				return false
 			}
 			us = 0
 		}
@@ -162,7 +167,18 @@ func readTimeList(v []byte) (first, total int64, attempts int, has bool, ok bool
 		}
 		attempts++
 	}
-	return first, total, attempts, has, true
+	switch key {
+	case keyUpstreamTime:
+		a.UpstreamTimeUS, a.UpstreamTotalUS, a.HasUpstreamTime = first, total, has
+		if a.UpstreamAttempts == 0 {
+			a.UpstreamAttempts = attempts
+		}
+	case keyUpstreamConnect:
+		a.UpstreamConnectUS, a.HasUpstreamConnect = first, has
+	case keyUpstreamHeader:
+		a.UpstreamHeaderUS, a.HasUpstreamHeader = first, has
+	}
+	return true
 }
 
 // nextListItem cuts the first item of an nginx upstream list, whose items

@@ -60,29 +60,21 @@ func TestParseALB(t *testing.T) {
 }
 
 func TestParseALBNoAllocs(t *testing.T) {
-	lines := thirdPartyLines(t, "alb/access.log")
 	var r Record
 	var a AccessFields
-	if n := testing.AllocsPerRun(100, func() {
-		for _, l := range lines {
-			r.Reset()
-			ParseALB(l, &r, &a)
-		}
-	}); n != 0 {
-		t.Errorf("%v allocations per run", n)
-	}
+	noAllocs(t, thirdPartyLines(t, "alb/access.log"), func(l []byte) {
+		r.Reset()
+		ParseALB(l, &r, &a)
+	})
 }
 
 func BenchmarkParseALB(b *testing.B) {
-	lines := thirdPartyLines(b, "alb/access.log")
-	b.SetBytes(int64(len(bytes.Join(lines, nil)) / len(lines)))
-	b.ReportAllocs()
 	var r Record
 	var a AccessFields
-	for i := 0; b.Loop(); i++ {
+	benchmarkLines(b, thirdPartyLines(b, "alb/access.log"), func(l []byte) {
 		r.Reset()
-		ParseALB(lines[i%len(lines)], &r, &a)
-	}
+		ParseALB(l, &r, &a)
+	})
 }
 
 func FuzzParseALB(f *testing.F) {

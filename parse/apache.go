@@ -78,18 +78,12 @@ func ParseApacheAccess(line []byte, unitUS int64, r *Record, a *AccessFields) (o
 // indexUnescapedQuote finds the first '"' of b that is not written \" (an
 // even number of backslashes before it).
 func indexUnescapedQuote(b []byte) int {
-	from := 0
-	for {
+	for from := 0; ; {
 		i := bytes.IndexByte(b[from:], '"')
 		if i < 0 {
 			return -1
 		}
-		i += from
-		n := 0
-		for j := i - 1; j >= 0 && b[j] == '\\'; j-- {
-			n++
-		}
-		if n%2 == 0 {
+		if i += from; !escapedAt(b, i) {
 			return i
 		}
 		from = i + 1

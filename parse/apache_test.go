@@ -116,46 +116,33 @@ func TestApacheProxyErrors(t *testing.T) {
 }
 
 func TestApacheNoAllocs(t *testing.T) {
-	access, errs := captureLines(t, "apache-access-D.log"), captureLines(t, "apache-error.log")
 	var r Record
 	var a AccessFields
 	var p ApacheProxyErrors
-	if n := testing.AllocsPerRun(100, func() {
-		for _, l := range access {
-			ParseApacheAccess(l, 1, &r, &a)
-		}
-		for _, l := range errs {
-			r.Reset()
-			p.Line(l, &r, &a)
-		}
-	}); n != 0 {
-		t.Errorf("%v allocations per run", n)
-	}
+	noAllocs(t, captureLines(t, "apache-access-D.log"), func(l []byte) { ParseApacheAccess(l, 1, &r, &a) })
+	noAllocs(t, captureLines(t, "apache-error.log"), func(l []byte) {
+		r.Reset()
+		p.Line(l, &r, &a)
+	})
 }
 
 func BenchmarkParseApacheAccess(b *testing.B) {
-	lines := captureLines(b, "apache-access-D.log")
-	b.SetBytes(int64(len(bytes.Join(lines, nil)) / len(lines)))
-	b.ReportAllocs()
 	var r Record
 	var a AccessFields
-	for i := 0; b.Loop(); i++ {
+	benchmarkLines(b, captureLines(b, "apache-access-D.log"), func(l []byte) {
 		r.Reset()
-		ParseApacheAccess(lines[i%len(lines)], 1, &r, &a)
-	}
+		ParseApacheAccess(l, 1, &r, &a)
+	})
 }
 
 func BenchmarkApacheProxyErrors(b *testing.B) {
-	lines := captureLines(b, "apache-error.log")
-	b.SetBytes(int64(len(bytes.Join(lines, nil)) / len(lines)))
-	b.ReportAllocs()
 	var r Record
 	var a AccessFields
 	var p ApacheProxyErrors
-	for i := 0; b.Loop(); i++ {
+	benchmarkLines(b, captureLines(b, "apache-error.log"), func(l []byte) {
 		r.Reset()
-		p.Line(lines[i%len(lines)], &r, &a)
-	}
+		p.Line(l, &r, &a)
+	})
 }
 
 func FuzzParseApacheAccess(f *testing.F) {

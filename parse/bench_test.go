@@ -2,7 +2,6 @@ package parse
 
 import (
 	"bytes"
-	"os"
 	"testing"
 )
 
@@ -11,11 +10,7 @@ func realCaptureLines(tb testing.TB, names ...string) [][]byte {
 	tb.Helper()
 	var out [][]byte
 	for _, n := range names {
-		b, err := os.ReadFile("../testdata/captures/" + n)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		out = append(out, bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n"))...)
+		out = append(out, readLines(tb, "../testdata/captures/"+n)...)
 	}
 	return out
 }
@@ -45,44 +40,67 @@ func BenchmarkParsers(b *testing.B) {
 		{"json", func(l []byte) bool { ok, _ := ParseJSON(l, fields, &rec, &scratch); return ok }},
 	} {
 		var lines [][]byte
-		size := 0
 		for _, l := range all {
 			rec.Reset()
 			if p.parse(l) {
 				lines = append(lines, l)
-				size += len(l)
 			}
 		}
 		if len(lines) == 0 {
 			b.Fatalf("%s recognizes no captured line", p.name)
 		}
 		b.Run(p.name, func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(size))
-			for b.Loop() {
-				for _, l := range lines {
-					rec.Reset()
-					p.parse(l)
-				}
-			}
-			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(lines)), "ns/line")
+			benchmarkBatch(b, lines, func(l []byte) {
+				rec.Reset()
+				p.parse(l)
+			})
 		})
 	}
 	// The stream: detection and the multi-line state over every line.
 	b.Run("stream", func(b *testing.B) {
-		size := 0
-		for _, l := range all {
-			size += len(l)
-		}
 		s := NewStream(Config{}, "mixed")
 		emit := func(*Record) {}
-		b.ReportAllocs()
-		b.SetBytes(int64(size))
-		for b.Loop() {
-			for _, l := range all {
-				s.Line(l, 0, emit)
-			}
-		}
-		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(all)), "ns/line")
+		benchmarkBatch(b, all, func(l []byte) { s.Line(l, 0, emit) })
 	})
+}
+
+// benchmarkBatch reads all of lines with parse in each iteration, and
+// reports the time per line.
+func benchmarkBatch(b *testing.B, lines [][]byte, parse func(line []byte)) {
+	b.Helper()
+	size := 0
+	for _, l := range lines {
+		size += len(l)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		for _, l := range lines {
+			parse(l)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(lines)), "ns/line")
+}
+
+// benchmarkLines reads one of lines with parse in each iteration, in turn;
+// the bytes reported are the mean line's.
+func benchmarkLines(b *testing.B, lines [][]byte, parse func(line []byte)) {
+	b.Helper()
+	b.SetBytes(int64(len(bytes.Join(lines, nil)) / len(lines)))
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		parse(lines[i%len(lines)])
+	}
+}
+
+// noAllocs fails t when reading lines with parse allocates.
+func noAllocs(t *testing.T, lines [][]byte, parse func(line []byte)) {
+	t.Helper()
+	if n := testing.AllocsPerRun(100, func() {
+		for _, l := range lines {
+			parse(l)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per run", n)
+	}
 }

@@ -2,18 +2,13 @@ package parse
 
 import (
 	"bytes"
-	"os"
 	"testing"
 )
 
 // incidentLines reads a file of testdata/captures/incidents (real servers).
 func incidentLines(tb testing.TB, name string) [][]byte {
 	tb.Helper()
-	b, err := os.ReadFile("../testdata/captures/incidents/" + name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n"))
+	return readLines(tb, "../testdata/captures/incidents/"+name)
 }
 
 // lineWith returns the first line holding match.

@@ -1,27 +1,16 @@
 package parse
 
-import (
-	"bytes"
-	"os"
-	"path/filepath"
-	"testing"
-)
+import "testing"
 
 // BenchmarkStreamIncidents runs the Stream over the incident captures,
 // whose uWSGI and gunicorn logs hold a third of dump lines (tracebacker
 // outputs, faulthandler dumps, interleaved ones) among request lines.
 func BenchmarkStreamIncidents(b *testing.B) {
-	var lines [][]byte
+	lines := realCaptureLines(b, "incidents/uwsgi-ids/uwsgi.log", "incidents/gunicorn-ids/gunicorn-error.log",
+		"incidents/uwsgi-ids/nginx-access.json", "incidents/gunicorn-noids/nginx-access.log")
 	size := 0
-	for _, name := range []string{"uwsgi-ids/uwsgi.log", "gunicorn-ids/gunicorn-error.log", "uwsgi-ids/nginx-access.json", "gunicorn-noids/nginx-access.log"} {
-		data, err := os.ReadFile(filepath.Join("..", "testdata", "captures", "incidents", name))
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, l := range bytes.Split(bytes.TrimSuffix(data, []byte("\n")), []byte("\n")) {
-			lines = append(lines, l)
-			size += len(l)
-		}
+	for _, l := range lines {
+		size += len(l)
 	}
 	s := NewStream(Config{}, "incidents")
 	emit := func(*Record) {}

@@ -2,8 +2,6 @@ package parse
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -11,12 +9,8 @@ import (
 // no panic, and no frame is invented — every stuck frame's function is
 // the function of a frame line of the input that parses whole.
 func FuzzDumps(f *testing.F) {
-	for _, name := range []string{"gunicorn-ids/gunicorn-error.log", "uwsgi-ids/uwsgi.log"} {
-		b, err := os.ReadFile(filepath.Join("..", "testdata", "captures", "incidents", name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		lines := bytes.Split(b, []byte("\n"))
+	for _, name := range []string{"incidents/gunicorn-ids/gunicorn-error.log", "incidents/uwsgi-ids/uwsgi.log"} {
+		lines := realCaptureLines(f, name)
 		for i := 0; i+40 < len(lines); i += 97 {
 			f.Add(bytes.Join(lines[i:i+40], []byte("\n")))
 		}

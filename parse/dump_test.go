@@ -186,6 +186,14 @@ func TestDumpEdges(t *testing.T) {
 	start := func(pid, path string) string {
 		return `{"event":"request_started","pid":` + pid + `,"method":"GET","path":"` + path + `"}` + "\n"
 	}
+	// One worker's whole SIGABRT dump, its stack ending at gunicorn's <module>.
+	dump := func(file, fn string) string {
+		return "Fatal Python error: Aborted\nCurrent thread 0x1 (most recent call first):\n" +
+			`  File "/srv/app/` + file + `", line 3 in ` + fn + "\n" + `  File "/usr/bin/gunicorn", line 8 in <module>` + "\n"
+	}
+	exiting := func(pid string) string {
+		return "[2026-12-01 07:25:36 +0000] [" + pid + "] [INFO] Worker exiting (pid: " + pid + ")\n"
+	}
 	for _, tc := range []struct {
 		name, in string
 		want     []string
@@ -217,6 +225,12 @@ func TestDumpEdges(t *testing.T) {
 				`{"event":"request_finished","pid":7,"method":"GET","path":"/x","status":200,"msg":"done, line 3"}` + "\n" +
 				"Timeout (0:00:01)!\nThread 0x2 (most recent call first):\n" + `  File "/srv/app/c.py", line 3 in h` + "\n{}\n",
 			[]string{"slow GET /x app/b.py:g app/b.py:g ", "slow   app/c.py:h app/c.py:h "}},
+		{"a held frame outlives the settling of an earlier one",
+			start("1", "/a") + start("2", "/b") + start("3", "/c") + kill("1") + kill("2") +
+				dump("a.py", "slow_a") + dump("b.py", "slow_b") + exiting("1") +
+				kill("3") + dump("c.py", "slow_c") + exiting("3") + exiting("2"),
+			[]string{"timeout GET /a app/a.py:slow_a app/a.py:slow_a ", "timeout GET /c app/c.py:slow_c app/c.py:slow_c ",
+				"timeout GET /b app/b.py:slow_b app/b.py:slow_b "}},
 		{"a crash is no stuck request",
 			"Fatal Python error: Segmentation fault\nCurrent thread 0x1 (most recent call first):\n" + `  File "/srv/app/b.py", line 3 in g` + "\n{}\n",
 			nil},

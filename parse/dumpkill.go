@@ -48,13 +48,22 @@ func grow[T any](s []T) ([]T, *T) {
 	return s, &s[len(s)-1]
 }
 
+// remove drops s[i], keeping the order of the rest, and leaves its buffers
+// just past the end for grow to reuse: no two elements share a buffer.
+func remove[T any](s []T, i int) []T {
+	x := s[i]
+	copy(s[i:], s[i+1:])
+	s[len(s)-1] = x
+	return s[:len(s)-1]
+}
+
 // tracebackerThread is one thread of a tracebacker output, outermost frame
 // first: the last frame and the last application frame seen are the
 // innermost.
 type tracebackerThread struct {
 	id               []byte
 	core             int
-	app, any         bool
+	app              bool
 	appPath, appFn   []byte
 	lastPath, lastFn []byte
 }
@@ -63,6 +72,13 @@ type pendingKill struct {
 	pid         int
 	timeUS      int64
 	method, uri []byte
+}
+
+// set makes k a copy of o in k's own buffers.
+func (k *pendingKill) set(o *pendingKill) {
+	k.pid, k.timeUS = o.pid, o.timeUS
+	k.method = append(k.method[:0], o.method...)
+	k.uri = append(k.uri[:0], o.uri...)
 }
 
 type pendingStuck struct {
@@ -99,21 +115,12 @@ func (d *dumps) tie() {
 	if len(d.kills) == 0 {
 		return
 	}
-	f := &d.fault
-	k := d.kills[0]
-	f.tied = true
-	f.kill.pid, f.kill.timeUS = k.pid, k.timeUS
-	f.kill.method = append(f.kill.method[:0], k.method...)
-	f.kill.uri = append(f.kill.uri[:0], k.uri...)
+	d.fault.tied = true
+	d.fault.kill.set(&d.kills[0])
 	d.dropKill(0)
 }
 
-func (d *dumps) dropKill(i int) {
-	k := d.kills[i]
-	copy(d.kills[i:], d.kills[i+1:])
-	d.kills[len(d.kills)-1] = k // keep its buffers
-	d.kills = d.kills[:len(d.kills)-1]
-}
+func (d *dumps) dropKill(i int) { d.kills = remove(d.kills, i) }
 
 func (d *dumps) expireKills() {
 	for i := 0; i < len(d.kills); {
@@ -133,10 +140,7 @@ func (d *dumps) holdStuck(frame, waiting []byte) {
 	}
 	var p *pendingStuck
 	d.stuck, p = grow(d.stuck)
-	k := &d.fault.kill
-	p.kill.pid, p.kill.timeUS = k.pid, k.timeUS
-	p.kill.method = append(p.kill.method[:0], k.method...)
-	p.kill.uri = append(p.kill.uri[:0], k.uri...)
+	p.kill.set(&d.fault.kill)
 	p.frame = append(p.frame[:0], frame...)
 	p.waiting = append(p.waiting[:0], waiting...)
 }
@@ -157,10 +161,7 @@ func (d *dumps) settleStuck(s *Stream, emit func(*Record), pid int, r *Record, a
 			f.method, f.uri, f.route, f.operation = r.Method, r.URI, r.Route, r.Operation
 		}
 		d.emitStuck(s, emit, f)
-		last := d.stuck[len(d.stuck)-1]
-		copy(d.stuck[i:], d.stuck[i+1:])
-		d.stuck[len(d.stuck)-1] = last
-		d.stuck = d.stuck[:len(d.stuck)-1]
+		d.stuck = remove(d.stuck, i)
 	}
 }
 
@@ -175,8 +176,8 @@ func (d *dumps) seen(r *Record) bool {
 // workers settle what waits for them.
 func (d *dumps) record(s *Stream, r *Record, emit func(*Record)) {
 	switch r.Kind {
-	case KindRequest:
-		if r.PID > 0 && (len(d.stuck) > 0 || len(d.kills) > 0) {
+	case KindRequest: // seen passes one only while a kill or a dump waits
+		if r.PID > 0 {
 			d.settleStuck(s, emit, r.PID, r, false)
 			d.forgetKill(r.PID)
 		}
@@ -308,11 +309,10 @@ func (d *dumps) tracebackerFrame(dl *DumpLine) {
 		}
 		h.threads, t = grow(h.threads)
 		t.id = append(t.id[:0], dl.Thread...)
-		t.app, t.any, t.core = false, false, threadCore(dl.Thread)
+		t.app, t.core = false, threadCore(dl.Thread)
 	}
 	t.lastPath = append(t.lastPath[:0], dl.Path...)
 	t.lastFn = append(t.lastFn[:0], dl.Func...)
-	t.any = true
 	if d.cfg.IsApp(dl.Path) {
 		t.appPath = append(t.appPath[:0], dl.Path...)
 		t.appFn = append(t.appFn[:0], dl.Func...)

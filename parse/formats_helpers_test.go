@@ -40,6 +40,7 @@ func committedLines(tb testing.TB, name string) [][]byte {
 	return readLines(tb, filepath.Join(formatsCaptures, name))
 }
 
+// readLines returns the lines of the file at path (without newlines).
 func readLines(tb testing.TB, path string) [][]byte {
 	tb.Helper()
 	b, err := os.ReadFile(path)
@@ -52,11 +53,7 @@ func readLines(tb testing.TB, path string) [][]byte {
 // thirdPartyLines returns the lines of a file of testdata/formats.
 func thirdPartyLines(tb testing.TB, name string) [][]byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("../testdata/formats", name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n"))
+	return readLines(tb, filepath.Join("../testdata/formats", name))
 }
 
 // nginxConfFormats returns the log_format arguments of the capture's

@@ -47,11 +47,11 @@ type harakiriState struct {
 
 // episode is the harakiri of one worker process, across its tries.
 type episode struct {
-	worker, pid, try int
-	eventMS          int64 // of its banner
-	counted          int   // requests counted for it
-	idle             bool  // its idle kill was counted
-	closed           bool  // the worker died or was respawned
+	worker, pid int
+	eventMS     int64 // of its banner
+	counted     int   // requests counted for it
+	idle        bool  // its idle kill was counted
+	closed      bool  // the worker died or was respawned
 }
 
 // lastBanner is the last banner read, for the status block that follows it.
@@ -88,7 +88,6 @@ func (s *Stream) uwsgi(emit func(*Record)) {
 		if ev.Try == 1 || h.episodes[e].pid != ev.PID || h.episodes[e].closed {
 			h.episodes[e] = episode{worker: ev.Worker, pid: ev.PID, eventMS: s.eventMS}
 		}
-		h.episodes[e].try = ev.Try
 		h.banner = lastBanner{worker: ev.Worker, try: ev.Try, us: s.lineUS(r)}
 		r.Kind, r.PID, r.Try = KindHarakiri, ev.PID, ev.Try
 		s.emit(r, emit)

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -118,16 +119,27 @@ func TestHarakiriBlockCut(t *testing.T) {
 	}
 }
 
-// TestHarakiriRetryBlock: a try 2 banner's block names the request of try 1
-// again (hand-written from the real block; uWSGI 2.0.21 retries a worker
-// that did not die).
-func TestHarakiriRetryBlock(t *testing.T) {
-	retry := []string{
-		`Tue Dec  1 07:25:34 2026 - *** HARAKIRI ON WORKER 2 (pid: 471, try: 2) ***`,
-		`Tue Dec  1 07:25:34 2026 - HARAKIRI !!! worker 2 status !!!`,
-		`Tue Dec  1 07:25:34 2026 - HARAKIRI [core 0] 127.0.0.2 - GET /invoices/4242/pdf?regenerate=1 since 1796109929`,
-		`Tue Dec  1 07:25:34 2026 - HARAKIRI !!! end of worker 2 status !!!`,
+// realKillStatus is the real banner and status block of the SIGUSR2 kill.
+func realKillStatus() []string {
+	return append([]string{realKillBanner}, realKillBlock[2:5]...)
+}
+
+// rewritten returns lines with old/new string pairs replaced: the real
+// lines of one kill as another try or another zone would have written them.
+func rewritten(lines []string, oldnew ...string) []string {
+	r := strings.NewReplacer(oldnew...)
+	out := make([]string, len(lines))
+	for i, l := range lines {
+		out[i] = r.Replace(l)
 	}
+	return out
+}
+
+// TestHarakiriRetryBlock: a try 2 banner's block names the request of try 1
+// again (the real block rewritten as a second later, try 2; uWSGI 2.0.21
+// retries a worker that did not die).
+func TestHarakiriRetryBlock(t *testing.T) {
+	retry := rewritten(realKillStatus(), "07:25:33", "07:25:34", "try: 1", "try: 2")
 	first := append([]string{realKillBanner}, realKillBlock[:5]...)
 	for name, parts := range map[string][][]string{
 		"one stream":     {append(append([]string{}, first...), retry...)},
@@ -145,15 +157,10 @@ func TestHarakiriRetryBlock(t *testing.T) {
 
 // TestHarakiriZoneOffset: a WAS line's ctime is local time; against the
 // status line's epoch it may be a zone offset apart, and is still the same
-// request (hand-written: the real lines of a server 1 h east of UTC).
+// request (the real lines rewritten as a server 1 h east of UTC writes
+// them: its ctimes an hour later, the epoch the same).
 func TestHarakiriZoneOffset(t *testing.T) {
-	lines := []string{
-		`Tue Dec  1 08:25:33 2026 - *** HARAKIRI ON WORKER 2 (pid: 471, try: 1) ***`,
-		`Tue Dec  1 08:25:33 2026 - HARAKIRI !!! worker 2 status !!!`,
-		`Tue Dec  1 08:25:33 2026 - HARAKIRI [core 0] 127.0.0.2 - GET /invoices/4242/pdf?regenerate=1 since 1796109929`,
-		`Tue Dec  1 08:25:33 2026 - HARAKIRI !!! end of worker 2 status !!!`,
-		`HARAKIRI: --- uWSGI worker 2 (pid: 471) WAS managing request /invoices/4242/pdf?regenerate=1 since Tue Dec  1 08:25:29 2026 ---`,
-	}
+	lines := rewritten(append(realKillStatus(), realWAS), " 07:25:", " 08:25:")
 	if got := timeouts(streamsOf(t, lines)); len(got) != 1 {
 		t.Errorf("timeouts %q", got)
 	}

@@ -153,9 +153,7 @@ func ParseJSON(line []byte, fields *JSONFields, r *Record, scratch *[]byte) (ok 
 			continue
 		}
 		if m.Escaped {
-			start := len(buf)
-			buf = jsonscan.AppendUnescaped(buf, raw)
-			raw = buf[start:len(buf):len(buf)]
+			raw, buf = appendUnescaped(buf, raw)
 		}
 		switch slot.field {
 		case fieldPath:
@@ -262,6 +260,15 @@ func ParseJSON(line []byte, fields *JSONFields, r *Record, scratch *[]byte) (ok 
 		r.URI, r.Route, r.Method = nil, nil, nil
 	}
 	return true, nil
+}
+
+// appendUnescaped appends the JSON string body s to buf unescaped and
+// returns that value and buf. The value is capped so that what is appended
+// to buf after it cannot change it.
+func appendUnescaped(buf, s []byte) (v, grown []byte) {
+	start := len(buf)
+	buf = jsonscan.AppendUnescaped(buf, s)
+	return buf[start:len(buf):len(buf)], buf
 }
 
 // hasFraction says whether a time is written with a fraction of a second

@@ -110,27 +110,8 @@ func applyTiming(key timingKey, v []byte, r *Record, a *AccessFields, durRank *u
 		if !r.HasDuration || rank > *durRank {
 			r.DurationUS, r.HasDuration, *durRank = us, true, rank
 		}
-	case keyUpstreamTime:
-		first, total, attempts, has, ok := readTimeList(v)
-		if !ok {
-			return false
-		}
-		a.UpstreamTimeUS, a.UpstreamTotalUS, a.HasUpstreamTime = first, total, has
-		if a.UpstreamAttempts == 0 {
-			a.UpstreamAttempts = attempts
-		}
-	case keyUpstreamConnect:
-		first, _, _, has, ok := readTimeList(v)
-		if !ok {
-			return false
-		}
-		a.UpstreamConnectUS, a.HasUpstreamConnect = first, has
-	case keyUpstreamHeader:
-		first, _, _, has, ok := readTimeList(v)
-		if !ok {
-			return false
-		}
-		a.UpstreamHeaderUS, a.HasUpstreamHeader = first, has
+	case keyUpstreamTime, keyUpstreamConnect, keyUpstreamHeader:
+		return readTimeList(v, key, a)
 	case keyUpstreamStatus:
 		return readStatusList(v, a)
 	case keyRequestID:

@@ -39,6 +39,11 @@ func TestParseTimingFields(t *testing.T) {
 		{"unknown keys and words skipped", ` host=example.com 17 "quoted thing" rid=abc123 duration=1.5`,
 			want{n: 2, dur: 1500000, hasDur: true, rid: "abc123"}},
 		{"dash", ` rt=- urt=-`, want{n: 2}},
+		{"an attempt without a time last", ` urt="0.010, -"`,
+			want{n: 1, attempts: 2, upTime: 10000, upTotal: 10000, hasUp: true}},
+		{"connect and header: the first attempt's", ` uct="0.001, 0.002" uht="-, 0.004"`,
+			want{n: 2, conn: 1000, hasConn: true, hasHdr: true}},
+		{"bad list", ` urt="0.1, x"`, want{n: 1, fail: true}},
 		{"bad value", ` rt=fast`, want{n: 1, fail: true}},
 		{"nothing", ``, want{}},
 	} {
@@ -84,31 +89,23 @@ func TestParseCombinedTimedCaptures(t *testing.T) {
 }
 
 func TestParseTimingFieldsNoAllocs(t *testing.T) {
-	lines := captureLines(t, "nginx-perf-named.log")
 	var r Record
 	var a AccessFields
-	if n := testing.AllocsPerRun(100, func() {
-		for _, l := range lines {
-			r.Reset()
-			a.Reset()
-			ParseCombinedTimed(l, &r, &a)
-		}
-	}); n != 0 {
-		t.Errorf("%v allocations per run", n)
-	}
+	noAllocs(t, captureLines(t, "nginx-perf-named.log"), func(l []byte) {
+		r.Reset()
+		a.Reset()
+		ParseCombinedTimed(l, &r, &a)
+	})
 }
 
 func BenchmarkParseCombinedTimed(b *testing.B) {
-	lines := captureLines(b, "nginx-perf.log")
-	b.SetBytes(int64(len(bytes.Join(lines, nil)) / len(lines)))
-	b.ReportAllocs()
 	var r Record
 	var a AccessFields
-	for i := 0; b.Loop(); i++ {
+	benchmarkLines(b, captureLines(b, "nginx-perf.log"), func(l []byte) {
 		r.Reset()
 		a.Reset()
-		ParseCombinedTimed(lines[i%len(lines)], &r, &a)
-	}
+		ParseCombinedTimed(l, &r, &a)
+	})
 }
 
 func FuzzParseTimingFields(f *testing.F) {

@@ -1,7 +1,6 @@
 package parse
 
 import (
-	"bytes"
 	"testing"
 	"time"
 )
@@ -10,26 +9,20 @@ import (
 // same real lines (nginx 1.22.1, testdata/captures/formats/nginx-combined.log).
 func BenchmarkLogFormatCombined(b *testing.B) {
 	f := mustCompile(b, "nginx", "combined")
-	lines := captureLines(b, "nginx-combined.log")
-	b.SetBytes(int64(len(bytes.Join(lines, nil)) / len(lines)))
-	b.ReportAllocs()
 	var r Record
 	var a AccessFields
-	for i := 0; b.Loop(); i++ {
+	benchmarkLines(b, captureLines(b, "nginx-combined.log"), func(l []byte) {
 		r.Reset()
-		f.Parse(lines[i%len(lines)], &r, &a)
-	}
+		f.Parse(l, &r, &a)
+	})
 }
 
 func BenchmarkParseCombinedSameLines(b *testing.B) {
-	lines := captureLines(b, "nginx-combined.log")
-	b.SetBytes(int64(len(bytes.Join(lines, nil)) / len(lines)))
-	b.ReportAllocs()
 	var r Record
-	for i := 0; b.Loop(); i++ {
+	benchmarkLines(b, captureLines(b, "nginx-combined.log"), func(l []byte) {
 		r.Reset()
-		ParseCombined(lines[i%len(lines)], 1, &r)
-	}
+		ParseCombined(l, 1, &r)
+	})
 }
 
 // BenchmarkLogFormatVsParseCombined interleaves the two in rounds of the
@@ -80,32 +73,26 @@ func BenchmarkLogFormatCaptures(b *testing.B) {
 	for _, c := range captureFormats(b) {
 		b.Run(c.file, func(b *testing.B) {
 			f := mustCompile(b, c.server, c.format)
-			lines := captureLines(b, c.file)
-			b.SetBytes(int64(len(bytes.Join(lines, nil)) / len(lines)))
-			b.ReportAllocs()
 			var r Record
 			var a AccessFields
-			for i := 0; b.Loop(); i++ {
+			benchmarkLines(b, captureLines(b, c.file), func(l []byte) {
 				r.Reset()
-				f.Parse(lines[i%len(lines)], &r, &a)
-			}
+				f.Parse(l, &r, &a)
+			})
 		})
 	}
 }
 
 func TestLogFormatNoAllocs(t *testing.T) {
 	for _, c := range captureFormats(t) {
-		f := mustCompile(t, c.server, c.format)
-		lines := captureLines(t, c.file)
-		var r Record
-		var a AccessFields
-		if n := testing.AllocsPerRun(50, func() {
-			for _, l := range lines {
+		t.Run(c.file, func(t *testing.T) {
+			f := mustCompile(t, c.server, c.format)
+			var r Record
+			var a AccessFields
+			noAllocs(t, captureLines(t, c.file), func(l []byte) {
 				r.Reset()
 				f.Parse(l, &r, &a)
-			}
-		}); n != 0 {
-			t.Errorf("%s: %v allocations per run", c.file, n)
-		}
+			})
+		})
 	}
 }

@@ -274,29 +274,14 @@ func readUpstream(line []byte, sp *lineSpans, a *AccessFields) bool {
 	if v := sp.get(line, roleUpStatus); v != nil && !readStatusList(v, a) {
 		return false
 	}
-	if v := sp.get(line, roleUpTime); v != nil {
-		first, total, n, has, ok := readTimeList(v)
-		if !ok {
-			return false
-		}
-		a.UpstreamTimeUS, a.UpstreamTotalUS, a.HasUpstreamTime = first, total, has
-		if a.UpstreamAttempts == 0 {
-			a.UpstreamAttempts = n
-		}
+	if v := sp.get(line, roleUpTime); v != nil && !readTimeList(v, keyUpstreamTime, a) {
+		return false
 	}
-	if v := sp.get(line, roleUpConnect); v != nil {
-		first, _, _, has, ok := readTimeList(v)
-		if !ok {
-			return false
-		}
-		a.UpstreamConnectUS, a.HasUpstreamConnect = first, has
+	if v := sp.get(line, roleUpConnect); v != nil && !readTimeList(v, keyUpstreamConnect, a) {
+		return false
 	}
-	if v := sp.get(line, roleUpHeader); v != nil {
-		first, _, _, has, ok := readTimeList(v)
-		if !ok {
-			return false
-		}
-		a.UpstreamHeaderUS, a.HasUpstreamHeader = first, has
+	if v := sp.get(line, roleUpHeader); v != nil && !readTimeList(v, keyUpstreamHeader, a) {
+		return false
 	}
 	return true
 }

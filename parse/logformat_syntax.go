@@ -170,38 +170,13 @@ func tokenizeGunicorn(s string) ([]formatToken, error) {
 	if s == "default" {
 		s = gunicornDefault
 	}
-	var toks []formatToken
-	var lit strings.Builder
-	litPos := 0
-	flush := func() {
-		if lit.Len() > 0 {
-			toks = append(toks, formatToken{lit: lit.String(), pos: litPos})
-			lit.Reset()
-		}
-	}
-	for i := 0; i < len(s); {
-		if s[i] != '%' {
-			if lit.Len() == 0 {
-				litPos = i
-			}
-			lit.WriteByte(s[i])
-			i++
-			continue
-		}
-		if i+1 < len(s) && s[i+1] == '%' {
-			if lit.Len() == 0 {
-				litPos = i
-			}
-			lit.WriteByte('%')
-			i += 2
-			continue
-		}
+	return tokenizePercent(s, func(s string, i int) (formatField, int, error) {
 		if i+1 >= len(s) || s[i+1] != '(' {
-			return nil, fmt.Errorf("position %d: a conversion without an atom name; write %%(name)s", i)
+			return formatField{}, 0, fmt.Errorf("position %d: a conversion without an atom name; write %%(name)s", i)
 		}
 		end := strings.IndexByte(s[i:], ')')
 		if end < 0 {
-			return nil, fmt.Errorf("position %d: \"%%(\" is not closed by \")\"", i)
+			return formatField{}, 0, fmt.Errorf("position %d: \"%%(\" is not closed by \")\"", i)
 		}
 		name := s[i+2 : i+end]
 		j := i + end + 1
@@ -215,15 +190,47 @@ func tokenizeGunicorn(s string) ([]formatToken, error) {
 			j++
 		}
 		if j >= len(s) || strings.IndexByte("diouxXeEfFgGcrsa", s[j]) < 0 {
-			return nil, fmt.Errorf("position %d: %%(%s) has no conversion type such as s or d", i, name)
+			return formatField{}, 0, fmt.Errorf("position %d: %%(%s) has no conversion type such as s or d", i, name)
 		}
-		flush()
-		spec := gunicornVar(name)
-		spec.name = s[i : j+1]
+		return gunicornVar(name), j + 1, nil
+	})
+}
+
+// tokenizePercent splits a format of %-directives, gunicorn's and Apache's,
+// into literals and variables; %% is a percent sign. directive reads the
+// directive at s[i], a '%' not followed by another, and returns its variable
+// and where it ends.
+func tokenizePercent(s string, directive func(s string, i int) (formatField, int, error)) ([]formatToken, error) {
+	var toks []formatToken
+	var lit strings.Builder
+	litPos := 0
+	for i := 0; i < len(s); {
+		if s[i] != '%' || i+1 < len(s) && s[i+1] == '%' {
+			if lit.Len() == 0 {
+				litPos = i
+			}
+			lit.WriteByte(s[i])
+			if s[i] == '%' {
+				i++ // %%: one percent sign
+			}
+			i++
+			continue
+		}
+		spec, end, err := directive(s, i)
+		if err != nil {
+			return nil, err
+		}
+		if lit.Len() > 0 {
+			toks = append(toks, formatToken{lit: lit.String(), pos: litPos})
+			lit.Reset()
+		}
+		spec.name = s[i:end]
 		toks = append(toks, formatToken{spec: spec, pos: i})
-		i = j + 1
+		i = end
 	}
-	flush()
+	if lit.Len() > 0 {
+		toks = append(toks, formatToken{lit: lit.String(), pos: litPos})
+	}
 	return toks, nil
 }
 
@@ -249,28 +256,8 @@ func tokenizeApache(s string) ([]formatToken, error) {
 	if strings.Contains(s, `\"`) || strings.Contains(s, `\\`) {
 		s = strings.NewReplacer(`\\`, `\`, `\"`, `"`, `\t`, "\t", `\n`, "\n").Replace(s)
 	}
-	var toks []formatToken
-	var lit strings.Builder
-	litPos := 0
-	for i := 0; i < len(s); {
-		if s[i] != '%' {
-			if lit.Len() == 0 {
-				litPos = i
-			}
-			lit.WriteByte(s[i])
-			i++
-			continue
-		}
-		if i+1 < len(s) && s[i+1] == '%' {
-			if lit.Len() == 0 {
-				litPos = i
-			}
-			lit.WriteByte('%')
-			i += 2
-			continue
-		}
-		start := i
-		i++
+	return tokenizePercent(s, func(s string, start int) (formatField, int, error) {
+		i := start + 1
 		for i < len(s) && (s[i] == '!' || s[i] == ',' || s[i] >= '0' && s[i] <= '9') {
 			i++ // status conditions: %400,501{User-agent}i
 		}
@@ -283,13 +270,13 @@ func tokenizeApache(s string) ([]formatToken, error) {
 		if i < len(s) && s[i] == '{' {
 			end := strings.IndexByte(s[i:], '}')
 			if end < 0 {
-				return nil, fmt.Errorf("position %d: \"{\" is not closed by \"}\"", i)
+				return formatField{}, 0, fmt.Errorf("position %d: \"{\" is not closed by \"}\"", i)
 			}
 			param = s[i+1 : i+end]
 			i += end + 1
 		}
 		if i >= len(s) {
-			return nil, fmt.Errorf("position %d: \"%%\" at the end of the format", start)
+			return formatField{}, 0, fmt.Errorf("position %d: \"%%\" at the end of the format", start)
 		}
 		letter := s[i : i+1]
 		if s[i] == '^' && i+2 < len(s) { // %^ti, %^to: trailers
@@ -297,19 +284,8 @@ func tokenizeApache(s string) ([]formatToken, error) {
 			i += 2
 		}
 		if !(s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z') {
-			return nil, fmt.Errorf("position %d: %q is not a LogFormat directive", start, s[start:i+1])
+			return formatField{}, 0, fmt.Errorf("position %d: %q is not a LogFormat directive", start, s[start:i+1])
 		}
-		i++
-		if lit.Len() > 0 {
-			toks = append(toks, formatToken{lit: lit.String(), pos: litPos})
-			lit.Reset()
-		}
-		spec := apacheVar(letter, modifier, param)
-		spec.name = s[start:i]
-		toks = append(toks, formatToken{spec: spec, pos: start})
-	}
-	if lit.Len() > 0 {
-		toks = append(toks, formatToken{lit: lit.String(), pos: litPos})
-	}
-	return toks, nil
+		return apacheVar(letter, modifier, param), i + 1, nil
+	})
 }

@@ -31,6 +31,27 @@ func TestCompileLogFormatErrors(t *testing.T) {
 	}
 }
 
+// TestLogFormatPercentLiteral: %% in gunicorn's and Apache's formats is a
+// percent sign the line must hold (hand-written lines: the captured formats
+// have none).
+func TestLogFormatPercentLiteral(t *testing.T) {
+	for _, c := range []struct{ server, format, line string }{
+		{"gunicorn", `%(h)s %%(x) "%(r)s" %(s)s %(D)d`, `127.0.0.1 %(x) "GET /a HTTP/1.1" 200 1200`},
+		{"apache", `%h 100%% "%r" %>s %D`, `127.0.0.1 100% "GET /a HTTP/1.1" 200 1200`},
+	} {
+		f := mustCompile(t, c.server, c.format)
+		var r Record
+		ok, err := f.Parse([]byte(c.line), &r, nil)
+		if !ok || err != nil || string(r.ClientAddr) != "127.0.0.1" || string(r.URI) != "/a" || r.Status != 200 || r.DurationUS != 1200 {
+			t.Errorf("%s %q: ok=%v err=%v %+v", c.server, c.line, ok, err, r)
+		}
+		r.Reset()
+		if ok, _ := f.Parse([]byte(strings.Replace(c.line, "%", "", 1)), &r, nil); ok {
+			t.Errorf("%s %q: read without its percent sign", c.server, c.format)
+		}
+	}
+}
+
 // captureFormats names each captured access log with the format that wrote
 // it, exactly as the capture configured it, and the client rows it holds.
 func captureFormats(tb testing.TB) []struct{ file, server, format, target string } {

@@ -2,7 +2,6 @@ package parse
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -25,15 +24,6 @@ func allCaptureFiles(tb testing.TB) []string {
 		tb.Fatalf("found only %d capture files", len(files))
 	}
 	return files
-}
-
-func fileLines(tb testing.TB, name string) [][]byte {
-	tb.Helper()
-	b, err := os.ReadFile(name)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return bytes.Split(bytes.TrimSuffix(b, []byte("\n")), []byte("\n"))
 }
 
 // collectorPrefixes are the prefixes of SkipCollectorPrefix's doc comment,
@@ -81,7 +71,7 @@ func TestSkipCollectorPrefix(t *testing.T) {
 func TestCapturedLinesHaveNoCollectorPrefix(t *testing.T) {
 	n := 0
 	for _, f := range allCaptureFiles(t) {
-		for i, l := range fileLines(t, f) {
+		for i, l := range readLines(t, f) {
 			if got := SkipCollectorPrefix(l); len(got) != len(l) {
 				t.Errorf("%s:%d: %q lost %q", f, i+1, l, l[:len(l)-len(got)])
 			}
@@ -116,7 +106,7 @@ func TestCollectorPrefixSameRecords(t *testing.T) {
 		return recs, outs
 	}
 	for _, f := range allCaptureFiles(t) {
-		lines := fileLines(t, f)
+		lines := readLines(t, f)
 		wantRecs, wantOuts := run(lines, "")
 		for _, p := range collectorPrefixes {
 			gotRecs, gotOuts := run(lines, p)

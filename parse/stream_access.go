@@ -32,8 +32,9 @@ func parserOf(src Source) Parser {
 // userFormat reads line into s.rec with the first of the user's formats
 // it fits: ok is false when none does.
 func (s *Stream) userFormat(line []byte) (p Parser, ok bool, err error) {
+	a := s.details() // a format the line does not fit leaves it untouched
 	for _, f := range s.formats {
-		if ok, err = f.Parse(line, &s.rec, s.details()); ok {
+		if ok, err = f.Parse(line, &s.rec, a); ok {
 			return parserOf(f.Source()), true, err
 		}
 	}

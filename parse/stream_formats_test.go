@@ -1,8 +1,6 @@
 package parse
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -147,24 +145,15 @@ func TestStreamReadsEveryFormat(t *testing.T) {
 	}
 }
 
-// TestStreamNoCrossTalk: the lines of the real captures go to the parser of
-// the server that wrote them, never to the Traefik, Apache or ALB parsers,
-// and what they were before these parsers existed they still are.
+// TestStreamNoCrossTalk: the lines of the real captures of other servers
+// never go to the Traefik, Apache or ALB parsers.
 func TestStreamNoCrossTalk(t *testing.T) {
-	files, _ := filepath.Glob("../testdata/captures/*.log")
-	incidents, _ := filepath.Glob("../testdata/captures/incidents/*/*.log")
-	formats, _ := filepath.Glob("../testdata/captures/formats/*.log")
-	json, _ := filepath.Glob("../testdata/captures/*.json")
 	n := 0
-	for _, name := range append(append(append(files, incidents...), formats...), json...) {
+	for _, name := range allCaptureFiles(t) {
 		if strings.Contains(name, "apache") {
 			continue
 		}
-		b, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		lines := splitLines(b)
+		lines := readLines(t, name)
 		for i, sl := range runStream(t, Config{}, lines) {
 			n++
 			switch sl.parser {

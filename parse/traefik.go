@@ -175,9 +175,7 @@ func ParseTraefikJSON(line []byte, r *Record, a *AccessFields, scratch *[]byte) 
 		}
 		v := m.Raw
 		if m.Escaped {
-			start := len(buf)
-			buf = jsonscan.AppendUnescaped(buf, v)
-			v = buf[start:len(buf):len(buf)]
+			v, buf = appendUnescaped(buf, v)
 		}
 		switch string(m.Key) {
 		case "RequestMethod":

@@ -1,7 +1,6 @@
 package parse
 
 import (
-	"bytes"
 	"reflect"
 	"testing"
 )
@@ -107,47 +106,36 @@ func TestParseTraefikJSON(t *testing.T) {
 }
 
 func TestTraefikNoAllocs(t *testing.T) {
-	clf, js := thirdPartyLines(t, "traefik/common.log"), thirdPartyLines(t, "traefik/json.log")
 	var r Record
 	var a AccessFields
 	scratch := make([]byte, 0, 4096)
-	if n := testing.AllocsPerRun(100, func() {
-		for _, l := range clf {
-			r.Reset()
-			ParseTraefikCLF(l, &r, &a)
-		}
-		for _, l := range js {
-			r.Reset()
-			ParseTraefikJSON(l, &r, &a, &scratch)
-		}
-	}); n != 0 {
-		t.Errorf("%v allocations per run", n)
-	}
+	noAllocs(t, thirdPartyLines(t, "traefik/common.log"), func(l []byte) {
+		r.Reset()
+		ParseTraefikCLF(l, &r, &a)
+	})
+	noAllocs(t, thirdPartyLines(t, "traefik/json.log"), func(l []byte) {
+		r.Reset()
+		ParseTraefikJSON(l, &r, &a, &scratch)
+	})
 }
 
 func BenchmarkParseTraefikCLF(b *testing.B) {
-	lines := thirdPartyLines(b, "traefik/common.log")
-	b.SetBytes(int64(len(bytes.Join(lines, nil)) / len(lines)))
-	b.ReportAllocs()
 	var r Record
 	var a AccessFields
-	for i := 0; b.Loop(); i++ {
+	benchmarkLines(b, thirdPartyLines(b, "traefik/common.log"), func(l []byte) {
 		r.Reset()
-		ParseTraefikCLF(lines[i%len(lines)], &r, &a)
-	}
+		ParseTraefikCLF(l, &r, &a)
+	})
 }
 
 func BenchmarkParseTraefikJSON(b *testing.B) {
-	lines := thirdPartyLines(b, "traefik/json.log")
-	b.SetBytes(int64(len(bytes.Join(lines, nil)) / len(lines)))
-	b.ReportAllocs()
 	var r Record
 	var a AccessFields
 	var scratch []byte
-	for i := 0; b.Loop(); i++ {
+	benchmarkLines(b, thirdPartyLines(b, "traefik/json.log"), func(l []byte) {
 		r.Reset()
-		ParseTraefikJSON(lines[i%len(lines)], &r, &a, &scratch)
-	}
+		ParseTraefikJSON(l, &r, &a, &scratch)
+	})
 }
 
 func FuzzParseTraefikCLF(f *testing.F) {
