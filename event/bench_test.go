@@ -1,6 +1,7 @@
 package event
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -72,61 +73,60 @@ func benchEvents(b *testing.B) map[string][][]byte {
 	return sets
 }
 
+// benchSets runs bench on each set of benchEvents there is, built once.
+func benchSets(b *testing.B, bench func(b *testing.B, evs [][]byte)) {
+	sets := benchEvents(b)
+	for _, name := range []string{"capture", "corpus"} {
+		if evs := sets[name]; evs != nil {
+			b.Run(name, func(b *testing.B) { bench(b, evs) })
+		}
+	}
+}
+
 // BenchmarkDecode is the whole read of a delivery: Split, Decode and every
 // log event yielded. Bytes are the payload JSON; an op is the whole set.
 func BenchmarkDecode(b *testing.B) {
-	for _, name := range []string{"capture", "corpus"} {
-		evs := benchEvents(b)[name]
-		if evs == nil {
-			continue
+	benchSets(b, func(b *testing.B, evs [][]byte) {
+		var d Decoder
+		size, _ := decodeAll(b, &d, evs)
+		b.SetBytes(size)
+		b.ReportAllocs()
+		for b.Loop() {
+			decodeAll(b, &d, evs)
 		}
-		b.Run(name, func(b *testing.B) {
-			var d Decoder
-			size, _ := decodeAll(b, &d, evs)
-			b.SetBytes(size)
-			b.ReportAllocs()
-			for b.Loop() {
-				decodeAll(b, &d, evs)
-			}
-		})
-	}
+	})
 }
 
 // BenchmarkDecodeFloor is base64 and gunzip alone on the same deliveries:
 // what any reader of them must spend.
 func BenchmarkDecodeFloor(b *testing.B) {
-	for _, name := range []string{"capture", "corpus"} {
-		evs := benchEvents(b)[name]
-		if evs == nil {
-			continue
-		}
-		b.Run(name, func(b *testing.B) {
-			var d Decoder
-			var datas [][]byte
-			var size int64
-			for _, ev := range evs {
-				dels, err := d.Split(ev)
+	benchSets(b, func(b *testing.B, evs [][]byte) {
+		var d Decoder
+		var datas [][]byte
+		var size int64
+		for _, ev := range evs {
+			dels, err := d.Split(ev)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, del := range dels {
+				// Data may alias the Decoder's scratch, which the next Split reuses.
+				datas = append(datas, bytes.Clone(del.Data))
+				p, err := d.decodeData(del.Data)
 				if err != nil {
 					b.Fatal(err)
 				}
-				for _, del := range dels {
-					datas = append(datas, del.Data)
-					p, err := d.decodeData(del.Data)
-					if err != nil {
-						b.Fatal(err)
-					}
-					size += int64(len(p))
+				size += int64(len(p))
+			}
+		}
+		b.SetBytes(size)
+		b.ReportAllocs()
+		for b.Loop() {
+			for _, data := range datas {
+				if _, err := d.decodeData(data); err != nil {
+					b.Fatal(err)
 				}
 			}
-			b.SetBytes(size)
-			b.ReportAllocs()
-			for b.Loop() {
-				for _, data := range datas {
-					if _, err := d.decodeData(data); err != nil {
-						b.Fatal(err)
-					}
-				}
-			}
-		})
-	}
+		}
+	})
 }

@@ -201,12 +201,8 @@ func (d *Decoder) scan(b []byte) error {
 				return err
 			}
 		}
-		if i = jsonscan.SkipSpace(b, i); i < len(b) && b[i] == ',' {
-			if i = jsonscan.SkipSpace(b, i+1); i < len(b) && b[i] == '}' {
-				return syntaxError("trailing comma", i)
-			}
-		} else if i >= len(b) || b[i] != '}' {
-			return syntaxError("expected , or }", i)
+		if i, err = nextMember(b, i, ""); err != nil {
+			return err
 		}
 	}
 	if i >= len(b) {
@@ -254,6 +250,20 @@ func (d *Decoder) member(b []byte, i int) (key []byte, next int, err error) {
 		return nil, i, syntaxError("expected :", i)
 	}
 	return key, jsonscan.SkipSpace(b, i+1), nil
+}
+
+// nextMember moves past the value of a member that ends at b[i] and the
+// comma after it, to the next member's name or the closing brace. what
+// names the object in an error.
+func nextMember(b []byte, i int, what string) (int, error) {
+	if i = jsonscan.SkipSpace(b, i); i < len(b) && b[i] == ',' {
+		if i = jsonscan.SkipSpace(b, i+1); i < len(b) && b[i] == '}' {
+			return i, syntaxError("trailing comma", i)
+		}
+	} else if i >= len(b) || b[i] != '}' {
+		return i, syntaxError(what+"expected , or }", i)
+	}
+	return i, nil
 }
 
 // str reads the JSON string whose opening quote is at b[i], unescaping it

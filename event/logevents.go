@@ -143,12 +143,8 @@ func (d *Decoder) event(b []byte, i int) (int, error) {
 				return i, syntaxError("bad value of "+string(key), i)
 			}
 		}
-		if i = jsonscan.SkipSpace(b, i); i < len(b) && b[i] == ',' {
-			if i = jsonscan.SkipSpace(b, i+1); i < len(b) && b[i] == '}' {
-				return i, syntaxError("trailing comma", i)
-			}
-		} else if i >= len(b) || b[i] != '}' {
-			return i, syntaxError("log event: expected , or }", i)
+		if i, err = nextMember(b, i, "log event: "); err != nil {
+			return i, err
 		}
 	}
 	if i >= len(b) {

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/slowroutes/slowroutes/dogstatsd"
+	"github.com/slowroutes/slowroutes/internal/lambdahandler/recent"
 	"github.com/slowroutes/slowroutes/internal/s3logs"
 	"github.com/slowroutes/slowroutes/internal/tag"
 	"github.com/slowroutes/slowroutes/parse"
@@ -71,8 +72,8 @@ type Handler struct {
 	opt    Options
 	em     *dogstatsd.Emitter
 	groups map[string]*group
-	order  []*group // in creation order, for a deterministic emit
-	seen   *recent
+	order  []*group            // in creation order, for a deterministic emit
+	seen   *recent.Set[string] // objects read, by bucket, key, ETag and sequencer
 	lines  s3logs.Lines
 	sum    Summary
 }
@@ -89,9 +90,12 @@ func New(c dogstatsd.Client, opt Options) *Handler {
 	if opt.MaxTargetGroups <= 0 {
 		opt.MaxTargetGroups = DefaultMaxTargetGroups
 	}
+	if opt.RecentObjects <= 0 {
+		opt.RecentObjects = DefaultRecentObjects
+	}
 	em := dogstatsd.NewEmitter(c, opt.Emitter)
 	opt.Pipeline.KeepDurations = em.KeepsDurations()
-	return &Handler{opt: opt, em: em, groups: map[string]*group{}, seen: newRecent(opt.RecentObjects)}
+	return &Handler{opt: opt, em: em, groups: map[string]*group{}, seen: recent.New[string](opt.RecentObjects)}
 }
 
 // Handle handles one S3 event, as lambda.Start(h.Handle) decodes it. Each
@@ -132,14 +136,14 @@ func (h *Handler) event(ctx context.Context, ev events.S3Event) error {
 		}
 		bucket := rec.S3.Bucket.Name
 		id := bucket + "/" + key + "\x00" + rec.S3.Object.ETag + "\x00" + rec.S3.Object.Sequencer
-		if h.seen.has(id) {
+		if h.seen.Has(id) {
 			h.sum.Duplicates++
 			continue
 		}
 		if err := h.object(ctx, bucket, key); err != nil {
 			return err
 		}
-		h.seen.add(id)
+		h.seen.Add(id)
 		h.sum.Objects++
 	}
 	return nil

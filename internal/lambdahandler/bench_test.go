@@ -6,6 +6,7 @@ import (
 
 	"github.com/slowroutes/slowroutes/dogstatsd"
 	"github.com/slowroutes/slowroutes/event"
+	"github.com/slowroutes/slowroutes/internal/lambdahandler/recent"
 )
 
 type discard struct{}
@@ -41,7 +42,7 @@ func BenchmarkHandler(b *testing.B) {
 	b.SetBytes(int64(size))
 	b.ReportAllocs()
 	for b.Loop() {
-		h.seen = newRecent(1) // the same delivery again is not a duplicate here
+		h.seen = recent.New[uint64](1) // the same delivery again is not a duplicate here
 		if _, err := h.Invoke(ctx, ev); err != nil {
 			b.Fatal(err)
 		}

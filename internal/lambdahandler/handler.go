@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"strconv"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/slowroutes/slowroutes/dogstatsd"
 	"github.com/slowroutes/slowroutes/event"
+	"github.com/slowroutes/slowroutes/internal/lambdahandler/recent"
 	"github.com/slowroutes/slowroutes/internal/loggrouptags"
 	"github.com/slowroutes/slowroutes/metrics"
 	"github.com/slowroutes/slowroutes/pipeline"
@@ -29,7 +31,8 @@ type Options struct {
 	// Pipeline configures the pipeline; MaxStreams defaults to DefaultMaxStreams.
 	Pipeline pipeline.Config
 	Emitter  dogstatsd.EmitterConfig
-	// RecentBatches is how many deliveries are remembered to drop duplicates.
+	// RecentBatches is how many deliveries are remembered to drop
+	// duplicates (DefaultRecentBatches when zero).
 	RecentBatches int
 	// DeadlineReserve is the time left before the deadline under which no
 	// further batch is started (DefaultDeadlineReserve when zero).
@@ -54,6 +57,7 @@ const (
 	// container keeps; the least recently used is settled and forgotten first.
 	DefaultMaxStreams      = 1024
 	DefaultDeadlineReserve = 250 * time.Millisecond
+	DefaultRecentBatches   = 4096
 )
 
 // Summary says what one invocation did.
@@ -76,12 +80,15 @@ var ErrDeadline = errors.New("too close to the invocation deadline")
 // Handler is a lambda.Handler. It is safe for concurrent use, though Lambda
 // invokes it one event at a time.
 type Handler struct {
-	mu   sync.Mutex
-	opt  Options
-	p    *pipeline.Pipeline
-	dec  event.Decoder
-	em   *dogstatsd.Emitter
-	seen *recent
+	mu  sync.Mutex
+	opt Options
+	p   *pipeline.Pipeline
+	dec event.Decoder
+	em  *dogstatsd.Emitter
+	// seen holds the deliveries counted, known by a 64-bit hash of their
+	// base64 data.
+	seen *recent.Set[uint64]
+	seed maphash.Seed
 	sum  Summary
 }
 
@@ -95,7 +102,11 @@ func New(c dogstatsd.Client, opt Options) *Handler {
 	if opt.DeadlineReserve <= 0 {
 		opt.DeadlineReserve = DefaultDeadlineReserve
 	}
-	h := &Handler{opt: opt, em: dogstatsd.NewEmitter(c, opt.Emitter), seen: newRecent(opt.RecentBatches)}
+	if opt.RecentBatches <= 0 {
+		opt.RecentBatches = DefaultRecentBatches
+	}
+	h := &Handler{opt: opt, em: dogstatsd.NewEmitter(c, opt.Emitter),
+		seen: recent.New[uint64](opt.RecentBatches), seed: maphash.MakeSeed()}
 	pc := opt.Pipeline
 	pc.KeepDurations = h.em.KeepsDurations()
 	h.p = pipeline.New(pc)
@@ -122,10 +133,10 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		resp []byte
 		err  error
 	)
-	if event.ShapeOf(payload) == event.ShapeKinesis {
+	if shape := event.ShapeOf(payload); shape == event.ShapeKinesis {
 		resp, err = h.kinesis(ctx, payload)
 	} else {
-		resp, err = h.cloudwatch(ctx, payload)
+		resp, err = h.cloudwatch(ctx, shape, payload)
 	}
 	// The sandbox freezes as soon as the handler returns.
 	_ = h.em.Flush()
@@ -146,12 +157,14 @@ func (h *Handler) timeLeft(ctx context.Context) error {
 	return nil
 }
 
-func (h *Handler) cloudwatch(ctx context.Context, payload []byte) ([]byte, error) {
+// cloudwatch handles what is not a Kinesis event, of the shape ShapeOf
+// told: a decoded payload is no Lambda event either.
+func (h *Handler) cloudwatch(ctx context.Context, shape event.Shape, payload []byte) ([]byte, error) {
 	h.sum.Input = event.InputCloudWatch.String()
 	if err := h.timeLeft(ctx); err != nil {
 		return nil, err
 	}
-	if event.ShapeOf(payload) != event.ShapeCloudWatch {
+	if shape != event.ShapeCloudWatch {
 		return nil, h.reject(event.InputCloudWatch, event.ErrNotEvent)
 	}
 	dels, err := h.dec.Split(payload)
@@ -167,8 +180,8 @@ func (h *Handler) cloudwatch(ctx context.Context, payload []byte) ([]byte, error
 // delivery counts one delivery unless it was counted before. Nothing of
 // it is counted when it returns an error (but the rejection).
 func (h *Handler) delivery(ctx context.Context, d *event.Delivery) error {
-	key := h.seen.key(d.Data)
-	if h.seen.has(key) {
+	key := maphash.Bytes(h.seed, d.Data)
+	if h.seen.Has(key) {
 		h.sum.Duplicates++
 		h.p.Envelope(d.Input, metrics.EnvelopeDuplicate, event.ReasonNone)
 		h.emit("", nil)
@@ -180,7 +193,7 @@ func (h *Handler) delivery(ctx context.Context, d *event.Delivery) error {
 		h.emit("", nil)
 		return err
 	}
-	h.seen.add(key)
+	h.seen.Add(key)
 	lg := string(b.LogGroup)
 	if b.Control() {
 		h.sum.Control++
