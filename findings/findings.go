@@ -46,11 +46,13 @@ type Tracker struct {
 	routes map[*metrics.Row]*routeFacts
 	// harakiriS is the fewest whole seconds from a request's start to its
 	// harakiri kill (0: none seen); gunicornUS the durations of requests
-	// gunicorn's arbiter killed.
-	harakiriS  int64
-	gunicornUS []int64
-	clients    map[uint64]int64 // a client's latest request on a row, when it failed: its end
-	addrs      map[uint64]int64 // the latest failure of each client address
+	// gunicorn's arbiter killed, and gunicornMed their median, kept as they
+	// come: every 504 compares with it, and kills are far fewer.
+	harakiriS   int64
+	gunicornUS  []int64
+	gunicornMed int64
+	clients     map[uint64]int64 // a client's latest request on a row, when it failed: its end
+	addrs       map[uint64]int64 // the latest failure of each client address
 	// failedBits has a bit set for every address in addrs (and some
 	// more): most requests find theirs clear and skip the map.
 	failedBits [64]uint64
@@ -64,6 +66,7 @@ type routeFacts struct {
 	id       uint64 // tells rows apart in the retry keys
 	proxy504 int64
 	samples  []int64 // $request_time of 504s, µs
+	proxyMed int64   // their median
 	server   parse.Source
 	long     [numSrc]longDurations
 }
@@ -78,8 +81,6 @@ func New() *Tracker {
 	return &Tracker{routes: map[*metrics.Row]*routeFacts{}, clients: map[uint64]int64{}, addrs: map[uint64]int64{}, seed: maphash.MakeSeed()}
 }
 
-// Observe reads one record of a stream (stream tells streams apart)
-// counted on row.
 // Wants reports whether Observe does anything with rec: a cheap test the
 // caller makes for every record.
 func Wants(rec *parse.Record) bool {
@@ -87,6 +88,8 @@ func Wants(rec *parse.Record) bool {
 		(len(rec.ClientAddr) > 0 || rec.DurationUS >= longUS)
 }
 
+// Observe reads one record of a stream (stream tells streams apart)
+// counted on row.
 func (t *Tracker) Observe(rec *parse.Record, row *metrics.Row, stream uint64) {
 	switch rec.Kind {
 	case parse.KindRequest:
@@ -115,6 +118,7 @@ func (t *Tracker) Observe(rec *parse.Record, row *metrics.Row, stream uint64) {
 						t.gunicornUS = make([]int64, 0, maxKillTime)
 					}
 					t.gunicornUS = append(t.gunicornUS, rec.DurationUS)
+					t.gunicornMed = t.median(t.gunicornUS)
 				}
 			}
 		}
@@ -130,6 +134,7 @@ func (t *Tracker) request(rec *parse.Record, row *metrics.Row, stream uint64) {
 				f.samples = make([]int64, 0, maxProxySamples)
 			}
 			f.samples = append(f.samples, rec.DurationUS)
+			f.proxyMed = t.median(f.samples)
 		}
 		if p, w := t.timeouts(f); p > 0 && w > 0 && p < w {
 			row.Findings[metrics.FindingProxyTimeoutFirst]++
@@ -268,7 +273,7 @@ func (l *longDurations) excess(p int64) float64 {
 // timeouts returns the route's proxy timeout (the median $request_time of
 // its 504s) and the worker timeout of its server, in µs; 0 when unknown.
 func (t *Tracker) timeouts(f *routeFacts) (proxy, worker int64) {
-	proxy = t.median(f.samples)
+	proxy = f.proxyMed
 	harakiri := int64(0)
 	if t.harakiriS > 1 {
 		// uWSGI 2.0 kills at the master's first once-a-second check after
@@ -276,7 +281,7 @@ func (t *Tracker) timeouts(f *routeFacts) (proxy, worker int64) {
 		// seconds from "since" to the kill are harakiri + 1.
 		harakiri = (t.harakiriS - 1) * 1_000_000
 	}
-	gunicorn := t.median(t.gunicornUS)
+	gunicorn := t.gunicornMed
 	switch {
 	case f.server == parse.SourceUWSGI:
 		worker = harakiri

@@ -35,26 +35,22 @@ func serverLogs(s capture.IncidentSetup) []string {
 	return []string{"uwsgi.log", "uwsgi-threads.log", access, "nginx-error.log"}
 }
 
-// reportOf runs files of dir through one pipeline, each file a stream
-// named by its base name, as report does, and builds the document.
+// reportOf reads files of dir as report does, side by side in log time
+// order, each a stream named by its base name, and builds the document.
 func reportOf(t *testing.T, dir string, files []string) report.Document {
 	t.Helper()
 	p := pipeline.New(pipeline.Config{})
+	var inputs []pipeline.Input
 	for _, name := range files {
 		f, err := os.Open(filepath.Join(dir, name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := p.Stream(nil, []byte(name))
-		sc := bufio.NewScanner(f)
-		sc.Buffer(nil, 1<<20)
-		for sc.Scan() {
-			p.Line(s, sc.Bytes(), 0)
-		}
-		f.Close()
-		if err := sc.Err(); err != nil {
-			t.Fatal(err)
-		}
+		defer f.Close()
+		inputs = append(inputs, pipeline.Input{Name: name, R: f})
+	}
+	if err := p.Interleave(inputs); err != nil {
+		t.Fatal(err)
 	}
 	p.Close()
 	return report.Build(p.Aggregates())

@@ -26,15 +26,14 @@ type fed struct {
 // their rows in agg. It returns them and the log time they span.
 func captureRecords(tb testing.TB, agg *metrics.Aggregates) ([]fed, int64) {
 	tb.Helper()
-	root := filepath.Join("..", "testdata", "captures")
 	var files []string
 	for _, l := range incidentLayouts() {
 		for _, f := range l.files {
-			files = append(files, filepath.Join(root, "incidents", l.setup.Name, f))
+			files = append(files, filepath.Join(incidentsDir(), l.setup.Name, f))
 		}
 	}
 	for _, f := range []string{"uwsgi.log", "uwsgi-logdate.log", "nginx-access.log", "nginx-error.log", "gunicorn-error.log", "gunicorn-access.log"} {
-		files = append(files, filepath.Join(root, f))
+		files = append(files, filepath.Join("..", "testdata", "captures", f))
 	}
 	var out []fed
 	for i, path := range files {
@@ -90,37 +89,39 @@ func pass(j *join.Joiner, recs []fed, shift int64) {
 	}
 }
 
-// TestJoinNoAllocs: in steady state, joining a record allocates nothing.
-func TestJoinNoAllocs(t *testing.T) {
+// steadyPasses returns a pass over the real captures for a join whose
+// window and indexes are at full size, each pass later in log time than the
+// one before, and the number of records a pass feeds.
+func steadyPasses(tb testing.TB) (next func(), records int) {
+	tb.Helper()
 	agg := metrics.New(metrics.Config{})
-	recs, span := captureRecords(t, agg)
+	recs, span := captureRecords(tb, agg)
 	j := join.New(join.Config{}, agg)
 	step := span + 2*join.DefaultHorizon.Microseconds()
 	var shift int64
-	for range 3 { // warm up: the window and its indexes at full size
+	next = func() {
 		pass(j, recs, shift)
 		shift += step
 	}
-	n := testing.AllocsPerRun(10, func() {
-		pass(j, recs, shift)
-		shift += step
-	})
-	if n != 0 {
-		t.Errorf("%v allocations per pass of %d records", n, len(recs))
+	for range 3 {
+		next()
+	}
+	return next, len(recs)
+}
+
+// TestJoinNoAllocs: in steady state, joining a record allocates nothing.
+func TestJoinNoAllocs(t *testing.T) {
+	next, n := steadyPasses(t)
+	if a := testing.AllocsPerRun(10, next); a != 0 {
+		t.Errorf("%v allocations per pass of %d records", a, n)
 	}
 }
 
 func BenchmarkJoinCaptures(b *testing.B) {
-	agg := metrics.New(metrics.Config{})
-	recs, span := captureRecords(b, agg)
-	j := join.New(join.Config{}, agg)
-	step := span + 2*join.DefaultHorizon.Microseconds()
-	var shift int64
+	next, n := steadyPasses(b)
 	b.ReportAllocs()
-	b.ResetTimer()
 	for b.Loop() {
-		pass(j, recs, shift)
-		shift += step
+		next()
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(recs)), "ns/record")
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/record")
 }

@@ -103,7 +103,7 @@ func (j *Joiner) read(ev *evidence, row *metrics.Row, rec *parse.Record, stream 
 		ev.at = max(rec.StartUS, clock, j.wm)
 	}
 	if len(rec.URI) == 0 {
-		j.settleAloneRecord(ev)
+		j.settleAlone(ev)
 		return false
 	}
 	uri := rec.URI
@@ -127,9 +127,6 @@ func (j *Joiner) read(ev *evidence, row *metrics.Row, rec *parse.Record, stream 
 	j.times(ev, rec)
 	return true
 }
-
-// settleAloneRecord counts a record without a request target at once.
-func (j *Joiner) settleAloneRecord(ev *evidence) { j.settleAlone(ev) }
 
 // times reads when the request started and ended as the record's server saw
 // it, from the times the line itself writes (rec.TimeText, rec.StartText)

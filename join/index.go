@@ -21,40 +21,17 @@ func (x *index) init(slots int) {
 func (x *index) slot(k uint64) uint64 { return (k ^ k>>29) & x.mask }
 
 func (x *index) get(k uint64) (uint64, bool) {
-	for i := x.slot(k); ; i = (i + 1) & x.mask {
-		switch x.keys[i] {
-		case k:
-			return x.vals[i], true
-		case 0:
-			return 0, false
-		}
+	if i, ok := x.find(k); ok {
+		return x.vals[i], true
 	}
+	return 0, false
 }
 
-func (x *index) put(k, v uint64) {
-	if 2*(x.n+1) > len(x.keys) {
-		x.grow(2 * len(x.keys))
-	}
-	i := x.slot(k)
-	for ; x.keys[i] != 0; i = (i + 1) & x.mask {
-		if x.keys[i] == k {
-			x.vals[i] = v
-			return
-		}
-	}
-	x.keys[i], x.vals[i] = k, v
-	x.n++
-}
+func (x *index) put(k, v uint64) { x.swap(k, v) }
 
 // delIf deletes k if it maps to v.
 func (x *index) delIf(k, v uint64) {
-	i := x.slot(k)
-	for ; x.keys[i] != k; i = (i + 1) & x.mask {
-		if x.keys[i] == 0 {
-			return
-		}
-	}
-	if x.vals[i] == v {
+	if i, ok := x.find(k); ok && x.vals[i] == v {
 		x.delAt(i)
 	}
 }
@@ -77,13 +54,21 @@ func (x *index) swap(k, v uint64) (old uint64, ok bool) {
 }
 
 func (x *index) del(k uint64) {
-	i := x.slot(k)
-	for ; x.keys[i] != k; i = (i + 1) & x.mask {
-		if x.keys[i] == 0 {
-			return
+	if i, ok := x.find(k); ok {
+		x.delAt(i)
+	}
+}
+
+// find is the slot of k.
+func (x *index) find(k uint64) (uint64, bool) {
+	for i := x.slot(k); ; i = (i + 1) & x.mask {
+		switch x.keys[i] {
+		case k:
+			return i, true
+		case 0:
+			return 0, false
 		}
 	}
-	x.delAt(i)
 }
 
 // delAt empties slot i.

@@ -189,7 +189,7 @@ func (j *Joiner) settle(o *outcome) {
 	switch {
 	case o.byID:
 		j.agg.Join.ByRequestID++
-	case o.records > 1:
+	case o.slots&(o.slots-1) != 0: // more than one record
 		j.agg.Join.ByTime++
 	default:
 		j.agg.Join.Unmatched++

@@ -12,9 +12,8 @@ type outcome struct {
 	path, full, id uint64
 	hasFull, hasID bool
 	byID           bool // a record of it was joined by request id
-	slots          slot
+	slots          slot // the logs of its records, one record of each
 	method         uint8
-	records        uint8
 	rowScore       uint8
 	timeouts       metrics.Evidence
 	wKill          bool
@@ -30,9 +29,6 @@ type outcome struct {
 func (j *Joiner) attach(o *outcome, ev *evidence, byID bool) {
 	o.slots |= ev.slot
 	o.last = max(o.last, ev.at)
-	if o.records < 255 {
-		o.records++
-	}
 	o.byID = o.byID || byID
 	o.timeouts |= metrics.EvidenceOf(ev.timeout)
 	if o.method == 0 {
@@ -44,7 +40,7 @@ func (j *Joiner) attach(o *outcome, ev *evidence, byID bool) {
 	if ev.hasID && !o.hasID {
 		o.id, o.hasID = ev.id, true
 	}
-	if ev.hasID {
+	if ev.hasID && !byID { // joined by its id, the id maps to o already
 		j.byID.put(ev.id, o.seq)
 	}
 	switch ev.slot {
@@ -58,10 +54,8 @@ func (j *Joiner) attach(o *outcome, ev *evidence, byID bool) {
 	case slotWorker:
 		o.wStatus, o.wKill, o.wStart, o.wEnd = ev.status, ev.kill, ev.start, ev.end
 	}
-	if o.records == 1 {
-		o.row, o.rowScore = ev.row, rowScore(ev)
-	} else if s := rowScore(ev); s > o.rowScore {
-		o.row, o.rowScore = ev.row, s
+	if s := rowScore(ev); o.slots == ev.slot || s > o.rowScore {
+		o.row, o.rowScore = ev.row, s // its first record, or a better row
 	}
 	j.noteGaveUp(o)
 	j.sync(o)
@@ -91,10 +85,7 @@ func (j *Joiner) noteGaveUp(o *outcome) {
 	if o.onGaveUp || o.slots&slotWorker != 0 || o.pStatus != 504 && o.pStatus != 499 {
 		return
 	}
-	if prev, ok := j.byGaveUp.get(o.path); ok && j.live(prev) != nil {
-		o.prevGaveUp = prev
-	}
-	j.byGaveUp.put(o.path, o.seq)
+	o.prevGaveUp, _ = j.byGaveUp.swap(o.path, o.seq) // as prevPath, the walk stops at one no longer held
 	o.onGaveUp = true
 }
 
@@ -132,7 +123,6 @@ func (j *Joiner) merge(dst, src *outcome) {
 	}
 	dst.slots |= src.slots
 	dst.last = max(dst.last, src.last)
-	dst.records = uint8(min(int(dst.records)+int(src.records), 255))
 	dst.byID = dst.byID || src.byID
 	dst.timeouts |= src.timeouts
 	if dst.method == 0 {

@@ -136,9 +136,8 @@ func (j *Joiner) open(ev *evidence) *outcome {
 	j.next++
 	o := &j.outs[seq&j.mask]
 	*o = outcome{seq: seq, created: ev.at, last: ev.at, path: ev.path}
-	if prev, ok := j.byPath.swap(ev.path, seq); ok && j.live(prev) != nil {
-		o.prevPath = prev
-	}
+	// The walk along the chain stops at an outcome no longer held.
+	o.prevPath, _ = j.byPath.swap(ev.path, seq)
 	j.attach(o, ev, false)
 	return o
 }

@@ -107,7 +107,7 @@ func (c *CodeOwners) Team(path string) string {
 	if c == nil {
 		return ""
 	}
-	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	segs := segments(path)
 	team := ""
 	for _, r := range c.rules {
 		if r.matches(segs) {
@@ -129,7 +129,7 @@ func (c *CodeOwners) FrameTeam(path string) string {
 	if c == nil {
 		return ""
 	}
-	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	segs := segments(path)
 	best := -1
 	for ; len(segs) > 0; segs = segs[1:] {
 		for i := len(c.rules) - 1; i > best; i-- {

@@ -97,8 +97,8 @@ func (o *Routes) Team(rt, method string) string {
 	return ""
 }
 
-// segments splits a route or a glob at '/', ignoring the leading one, so
-// that "/a/b" and "a/b" are the same; "/" is one empty segment.
+// segments splits a route, a source path or a glob at '/', ignoring the
+// leading one, so that "/a/b" and "a/b" are the same; "/" is one empty segment.
 func segments(s string) []string {
 	return strings.Split(strings.TrimPrefix(s, "/"), "/")
 }

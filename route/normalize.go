@@ -163,15 +163,14 @@ const (
 )
 
 const (
-	mDigit   = 1 << clDigit
-	mLower   = 1<<clHexLow | 1<<clLower
-	mUpper   = 1<<clHexUp | 1<<clUpper
-	mHex     = 1<<clDigit | 1<<clHexLow | 1<<clHexUp
-	mSep     = 1 << clSep
-	mDot     = 1 << clDot
-	mAt      = 1 << clAt
-	mUnsafe  = 1 << clUnsafe
-	mLetters = mLower | mUpper
+	mDigit  = 1 << clDigit
+	mLower  = 1<<clHexLow | 1<<clLower
+	mUpper  = 1<<clHexUp | 1<<clUpper
+	mHex    = 1<<clDigit | 1<<clHexLow | 1<<clHexUp
+	mSep    = 1 << clSep
+	mDot    = 1 << clDot
+	mAt     = 1 << clAt
+	mUnsafe = 1 << clUnsafe
 )
 
 type classCounts [numClasses]int32

@@ -205,21 +205,6 @@ GET /orders/{orderId}
 	}
 }
 
-func TestAppendTemplate(t *testing.T) {
-	for in, want := range map[string]string{
-		"/invoices/<int:id>/pdf": "/invoices/:id/pdf",
-		"/media/<sha>/original":  "/media/:sha/original",
-		"/orders/{OrderId}":      "/orders/:orderid",
-		"/a/:b?/c":               "/a/:b/c",
-		"/x/<int:9>":             "/x/:id",
-	} {
-		got := string(Normalize(nil, AppendTemplate(nil, []byte(in))))
-		if got != want {
-			t.Errorf("AppendTemplate(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestLimiter(t *testing.T) {
 	l := NewLimiter(2)
 	var got []string

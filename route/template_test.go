@@ -17,6 +17,10 @@ func TestTemplateGrammarIsOne(t *testing.T) {
 		"/x/<int:9abc>":                        "/x/:abc",
 		"/items/<slug:item-slug>":              "/items/:itemslug",
 		"/a/{" + strings.Repeat("n", 40) + "}": "/a/:" + strings.Repeat("n", maxParamName),
+		"/invoices/<int:id>/pdf":               "/invoices/:id/pdf",
+		"/media/<sha>/original":                "/media/:sha/original",
+		"/orders/{OrderId}":                    "/orders/:orderid",
+		"/a/:b?/c":                             "/a/:b/c",
 	} {
 		tbl, err := ParseTable(strings.NewReader(tmpl + "\n"))
 		if err != nil {

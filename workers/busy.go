@@ -29,9 +29,7 @@ func (t *Tracker) interval(rec *parse.Record, row *metrics.Row, out *metrics.Str
 		}
 		a, b = a+500_000, b+500_000
 	}
-	if t.baseSlot == 0 {
-		t.baseSlot = windowStart(a/SlotUS) - slotsPerWindow
-	}
+	t.begin(a)
 	t.advance(b, out)
 	first := max(slotOf(a), t.baseSlot)
 	last := slotOf(b) // the first slot whose middle b does not reach
@@ -66,14 +64,18 @@ func windowStart(slot int64) int64 { return slot - slot%slotsPerWindow }
 
 // touch marks the window of a line's time as observed.
 func (t *Tracker) touch(us int64, out *metrics.StreamWorkers) {
-	if t.baseSlot == 0 {
-		// One window of room before the first time: the requests whose
-		// lines come next may have begun before it.
-		t.baseSlot = windowStart(us/SlotUS) - slotsPerWindow
-	}
+	t.begin(us)
 	t.advance(us, out)
 	if s := us / SlotUS; s >= t.baseSlot {
 		t.seen[(s/slotsPerWindow)%ringWindows] = true
+	}
+}
+
+// begin starts the ring at the stream's first time us, with one window of
+// room before it: the requests whose lines come next may have begun earlier.
+func (t *Tracker) begin(us int64) {
+	if t.baseSlot == 0 {
+		t.baseSlot = windowStart(us/SlotUS) - slotsPerWindow
 	}
 }
 

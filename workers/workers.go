@@ -84,7 +84,7 @@ func (t *Tracker) Observe(rec *parse.Record, row *metrics.Row, out *metrics.Stre
 	case parse.KindListenQueueFull:
 		out.ListenQueueFull++
 	case parse.KindRequest:
-		if rec.Source != parse.SourceNginx && (rec.Source != parse.SourceApp || rec.PID > 0) {
+		if Wants(rec) {
 			t.interval(rec, row, out)
 		}
 	case parse.KindTimeout:

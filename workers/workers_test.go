@@ -1,7 +1,6 @@
 package workers_test
 
 import (
-	"bufio"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,19 +42,19 @@ func TestWorkersOnIncidents(t *testing.T) {
 			kill = "was terminated due to signal 9"
 		}
 		t.Run(s.Name, func(t *testing.T) {
+			// As report reads them: side by side in log time order.
 			p := pipeline.New(pipeline.Config{})
+			var inputs []pipeline.Input
 			for _, name := range files {
 				f, err := os.Open(filepath.Join(dir, name))
 				if err != nil {
 					t.Fatal(err)
 				}
-				st := p.Stream(nil, []byte(name))
-				sc := bufio.NewScanner(f)
-				sc.Buffer(nil, 1<<20)
-				for sc.Scan() {
-					p.Line(st, sc.Bytes(), 0)
-				}
-				f.Close()
+				defer f.Close()
+				inputs = append(inputs, pipeline.Input{Name: name, R: f})
+			}
+			if err := p.Interleave(inputs); err != nil {
+				t.Fatal(err)
 			}
 			p.Close()
 			d := report.Build(p.Aggregates())
