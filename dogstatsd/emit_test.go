@@ -282,3 +282,17 @@ func TestCountOnlyCountsWhatIsSent(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkEmit sends a batch of 200 rows of 20 requests each, within the
+// budget: the path every Lambda invocation takes.
+func BenchmarkEmit(b *testing.B) {
+	a := newAggregates()
+	for i := range 4000 {
+		request(a, fmt.Sprintf("/r%d", i%200), "GET", parse.SourceNginx, 200+i%3*152, int64(i*100))
+	}
+	e := NewEmitter(Discard{}, EmitterConfig{})
+	b.ReportAllocs()
+	for b.Loop() {
+		e.Emit(a, Batch{LogGroup: "/web"})
+	}
+}

@@ -106,15 +106,7 @@ func (e *Emitter) foldLevel(r *metrics.Row, b int) int {
 // level k that the window does not have yet; e.pass holds them.
 func (e *Emitter) newContexts(r *metrics.Row, b, k int) int {
 	clear(e.pass)
-	kt := e.keyTagsOf(r)
-	for _, s := range e.specs {
-		if s.row == nil || s.budget != b {
-			continue
-		}
-		e.begin(s, k)
-		e.prefix = e.prefixOf(kt, s, k)
-		s.contextsOf()(r, e.count)
-	}
+	e.eachRowSpec(r, b, k, true)
 	return len(e.pass)
 }
 
@@ -128,6 +120,12 @@ func (e *Emitter) row(r *metrics.Row, b, k int) {
 		}
 		return
 	}
+	e.eachRowSpec(r, b, k, false)
+}
+
+// eachRowSpec puts the values of row r's metrics of budget b at fold level
+// k: to count their contexts (Spec.contexts) or to send them.
+func (e *Emitter) eachRowSpec(r *metrics.Row, b, k int, count bool) {
 	kt := e.keyTagsOf(r)
 	for _, s := range e.specs {
 		if s.row == nil || s.budget != b {
@@ -135,6 +133,10 @@ func (e *Emitter) row(r *metrics.Row, b, k int) {
 		}
 		e.begin(s, k)
 		e.prefix = e.prefixOf(kt, s, k)
+		if count {
+			s.contextsOf()(r, e.count)
+			continue
+		}
 		s.row(r, e.put)
 		e.flushPending()
 	}

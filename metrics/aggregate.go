@@ -144,7 +144,6 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 				row.Timeouts[t]++
 				a.timeoutAt(row, at, tm, t)
 			case parse.OutcomeClientAbort:
-				row.ClientAborts++
 				row.AbortsBy[rec.Source]++
 			case parse.OutcomeUpstreamFailure:
 				row.UpstreamFailures[AccessFailure(rec.Source, rec.Status)]++
@@ -173,7 +172,6 @@ func (a *Aggregates) Add(row *Row, rec *parse.Record) {
 			a.Events.GunicornTimeoutsAttributed++
 		}
 	case parse.KindClientAbort:
-		row.ClientAborts++
 		row.AbortsBy[rec.Source]++
 	case parse.KindUpstreamFailure:
 		if rec.Source == parse.SourceApache {
@@ -217,6 +215,13 @@ func (a *Aggregates) minute(rec *parse.Record) (int64, *Minute) {
 	if a.lastMinute != nil && m == a.lastMin {
 		return m, a.lastMinute
 	}
+	mm := a.minuteAt(m)
+	a.lastMin, a.lastMinute = m, mm
+	return m, mm
+}
+
+// minuteAt returns the timeline's Unix minute m, creating it on first use.
+func (a *Aggregates) minuteAt(m int64) *Minute {
 	if a.Minutes == nil {
 		a.Minutes = map[int64]*Minute{}
 	}
@@ -225,8 +230,7 @@ func (a *Aggregates) minute(rec *parse.Record) (int64, *Minute) {
 		mm = &Minute{}
 		a.Minutes[m] = mm
 	}
-	a.lastMin, a.lastMinute = m, mm
-	return m, mm
+	return mm
 }
 
 // timeoutAt counts a timeout in the timeline, when it has a minute.
@@ -241,8 +245,12 @@ func (a *Aggregates) timeoutAt(row *Row, at int64, tm *Minute, t parse.Timeout) 
 	row.TimeoutMinutes[at]++
 }
 
-func (a *Aggregates) seen(rec *parse.Record) {
-	if ms := rec.EventMS; ms > 0 && (a.OldestEventMS == 0 || ms < a.OldestEventMS) {
+func (a *Aggregates) seen(rec *parse.Record) { a.older(rec.EventMS) }
+
+// older keeps ms (a log event time, 0 when unknown) as OldestEventMS if it
+// is older.
+func (a *Aggregates) older(ms int64) {
+	if ms > 0 && (a.OldestEventMS == 0 || ms < a.OldestEventMS) {
 		a.OldestEventMS = ms
 	}
 }

@@ -31,18 +31,9 @@ func (a *Aggregates) Merge(o *Aggregates) {
 			}
 		}
 	}
-	if ms := o.OldestEventMS; ms > 0 && (a.OldestEventMS == 0 || ms < a.OldestEventMS) {
-		a.OldestEventMS = ms
-	}
+	a.older(o.OldestEventMS)
 	for m, om := range o.Minutes {
-		if a.Minutes == nil {
-			a.Minutes = map[int64]*Minute{}
-		}
-		mm := a.Minutes[m]
-		if mm == nil {
-			mm = &Minute{}
-			a.Minutes[m] = mm
-		}
+		mm := a.minuteAt(m)
 		for s, n := range om.Requests {
 			mm.Requests[s] += n
 		}

@@ -67,7 +67,10 @@ func TestMergeAddsEveryCount(t *testing.T) {
 	if n := setCounts(reflect.ValueOf(r).Elem(), 3); n < 50 {
 		t.Fatalf("only %d counts in a row", n)
 	}
-	for _, part := range []any{&src.Lines, &src.Events, &src.Envelopes, &src.Join} {
+	src.Minutes = map[int64]*Minute{29_000_000: {}}
+	r.TimeoutMinutes = map[int64]int64{29_000_000: 3}
+	src.OldestEventMS = 1_740_000_000_000
+	for _, part := range []any{&src.Lines, &src.Events, &src.Envelopes, &src.Join, src.Minutes[29_000_000]} {
 		setCounts(reflect.ValueOf(part).Elem(), 3)
 	}
 	dst := New(Config{})
@@ -89,4 +92,15 @@ func TestMergeAddsEveryCount(t *testing.T) {
 	check("events", reflect.ValueOf(&dst.Events).Elem())
 	check("envelopes", reflect.ValueOf(&dst.Envelopes).Elem())
 	check("join", reflect.ValueOf(&dst.Join).Elem())
+	if m := dst.Minutes[29_000_000]; m == nil || len(dst.Minutes) != 1 {
+		t.Errorf("timeline %v after merging one minute twice", dst.Minutes)
+	} else {
+		check("minute", reflect.ValueOf(m).Elem())
+	}
+	if n := rows[0].TimeoutMinutes[29_000_000]; n != 6 || len(rows[0].TimeoutMinutes) != 1 {
+		t.Errorf("row timeline %v after merging 3 twice", rows[0].TimeoutMinutes)
+	}
+	if dst.OldestEventMS != src.OldestEventMS {
+		t.Errorf("oldest event %d, want %d", dst.OldestEventMS, src.OldestEventMS)
+	}
 }

@@ -108,10 +108,9 @@ type Row struct {
 	Slow [parse.NumSources]int64
 	// Requests counts finished requests by the server that logged them and
 	// their status class.
-	Requests     [parse.NumSources][NumClasses]int64
-	Timeouts     [parse.NumTimeouts]int64
-	ClientAborts int64
-	// AbortsBy splits ClientAborts by the server that saw them (an
+	Requests [parse.NumSources][NumClasses]int64
+	Timeouts [parse.NumTimeouts]int64
+	// AbortsBy counts client aborts by the server that saw them (an
 	// access-log 499 or 460, a uWSGI write into the closed connection), so
 	// that metrics count each once per deployment.
 	AbortsBy         [parse.NumSources]int64
@@ -187,6 +186,9 @@ func (r *Row) SlowTotal() int64 { return sum(r.Slow[:]) }
 // TimeoutTotal is the number of timeouts of every source.
 func (r *Row) TimeoutTotal() int64 { return sum(r.Timeouts[:]) }
 
+// ClientAbortTotal is the number of client aborts of every source.
+func (r *Row) ClientAbortTotal() int64 { return sum(r.AbortsBy[:]) }
+
 // FailureTotal is the number of upstream failures of every source.
 func (r *Row) FailureTotal() int64 { return sum(r.UpstreamFailures[:]) }
 
@@ -221,7 +223,6 @@ func (r *Row) merge(o *Row, durations, kept bool) {
 	for i, v := range o.UpstreamFailures {
 		r.UpstreamFailures[i] += v
 	}
-	r.ClientAborts += o.ClientAborts
 	for s, v := range o.AbortsBy {
 		r.AbortsBy[s] += v
 	}
@@ -245,7 +246,6 @@ func (r *Row) merge(o *Row, durations, kept bool) {
 func (r *Row) reset() {
 	r.Requests = [parse.NumSources][NumClasses]int64{}
 	r.Timeouts = [parse.NumTimeouts]int64{}
-	r.ClientAborts = 0
 	r.AbortsBy = [parse.NumSources]int64{}
 	clear(r.TimeoutMinutes)
 	r.UpstreamFailures = [NumFailures]int64{}

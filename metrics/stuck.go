@@ -44,10 +44,7 @@ const MaxStuckPerRow = 32
 // AddStuck counts the stack dump rec of a request of row, whose frame (a
 // value the cardinality cap admitted) may differ from rec.Stuck.Frame.
 func (a *Aggregates) AddStuck(row *Row, rec *parse.Record, frame []byte) {
-	if !row.live {
-		row.live = true
-		a.live = append(a.live, row)
-	}
+	a.Touch(row)
 	a.seen(rec)
 	kind, at := StuckKindOf(rec), rec.Stuck
 	for i := range row.Stuck {

@@ -128,10 +128,7 @@ func (a *Aggregates) StreamWorkers(stream string) *StreamWorkers {
 		w = &StreamWorkers{Stream: stream}
 		a.workers[stream] = w
 	}
-	if !w.live {
-		w.live = true
-		a.liveWorkers = append(a.liveWorkers, w)
-	}
+	a.Keep(w)
 	return w
 }
 

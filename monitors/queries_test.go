@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -34,19 +33,14 @@ func parseDatagrams(t *testing.T, b []byte) []datagram {
 	var out []datagram
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	for sc.Scan() {
-		line := sc.Text()
-		nameValue, rest, _ := strings.Cut(line, "|d")
-		name, value, ok := strings.Cut(nameValue, ":")
-		v, err := strconv.ParseFloat(value, 64)
-		if !ok || err != nil {
-			t.Fatalf("datagram %q", line)
+		dg, err := dogstatsd.ParseDatagram(sc.Text())
+		if err != nil {
+			t.Fatal(err)
 		}
-		d := datagram{name: name, value: v, tags: map[string]string{}}
-		if _, tags, ok := strings.Cut(rest, "|#"); ok {
-			for _, tg := range strings.Split(tags, ",") {
-				k, v, _ := strings.Cut(tg, ":")
-				d.tags[k] = v
-			}
+		d := datagram{name: dg.Name, value: dg.Value, tags: map[string]string{}}
+		for _, tg := range dg.Tags {
+			k, v, _ := strings.Cut(tg, ":")
+			d.tags[k] = v
 		}
 		out = append(out, d)
 	}

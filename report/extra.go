@@ -2,6 +2,7 @@ package report
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/slowroutes/slowroutes/metrics"
 	"github.com/slowroutes/slowroutes/parse"
@@ -93,19 +94,15 @@ func timeline(a *metrics.Aggregates) []Minute {
 	return out
 }
 
-// teams sums the rows by team, worst first (most timeouts, then p99).
-func teams(a *metrics.Aggregates) []Team {
+// teams sums rows (worst first, as Aggregates.Rows ranks them: a team's
+// first row is its worst) by team, worst first (most timeouts, then p99).
+func teams(rows []*metrics.Row) []Team {
 	type acc struct {
 		t   Team
 		lat metrics.Latency
 	}
-	owned := false
-	a.EachRow(func(r *metrics.Row) { owned = owned || r.Team != "" })
-	if !owned {
-		return nil
-	}
 	by := map[string]*acc{}
-	for _, r := range a.Rows() { // worst first: a team's first row is its worst
+	for _, r := range rows {
 		if r.Team == "" {
 			continue
 		}
@@ -137,20 +134,10 @@ func teams(a *metrics.Aggregates) []Team {
 			}
 			return 1
 		}
-		return compareStrings(a.Team, b.Team)
+		return strings.Compare(a.Team, b.Team)
 	})
 	if len(out) == 0 {
 		return nil
 	}
 	return out
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -153,12 +153,13 @@ func Build(a *metrics.Aggregates) Document {
 			}
 		}
 	}
-	for _, r := range a.Rows() {
+	rows := a.Rows()
+	for _, r := range rows {
 		row := Route{
 			Route: r.Route, Method: r.Method, GraphQLOperation: r.Operation,
 			Requests: make(map[string]int64, parse.NumSources), Timeouts: make(map[string]int64, parse.NumTimeouts),
 			FailuresBySource: make(map[string]int64, metrics.NumFailures),
-			TimeoutsTotal:    r.TimeoutTotal(), ClientAborts: r.ClientAborts, UpstreamFailures: r.FailureTotal(), Slow: r.SlowTotal(),
+			TimeoutsTotal:    r.TimeoutTotal(), ClientAborts: r.ClientAbortTotal(), UpstreamFailures: r.FailureTotal(), Slow: r.SlowTotal(),
 		}
 		for s := parse.FirstSource; s < parse.NumSources; s++ {
 			row.Requests[s.String()] = r.RequestsOf(s)
@@ -181,7 +182,7 @@ func Build(a *metrics.Aggregates) Document {
 		d.Routes = append(d.Routes, row)
 	}
 	d.join(a)
-	d.Teams = teams(a)
+	d.Teams = teams(rows)
 	e := &a.Events
 	d.Events = Events{
 		HarakiriBanners: e.HarakiriBanners, HarakiriRetries: e.HarakiriRetries, HarakiriIdle: e.HarakiriIdle,
@@ -235,10 +236,7 @@ func WriteTable(w io.Writer, d Document, top int) error {
 	// 504: the access-log 504s of every source; upstream: the error logs'
 	// upstream timeouts (nginx, Apache's mod_proxy); aborted: 499 and 460.
 	fmt.Fprintln(tw, "TIMEOUTS\tharakiri\t504\tupstream\tgunicorn\tREQUESTS\tSLOW\taborted\tFAILED\tp50 ms\tp95 ms\tp99 ms\tmax ms\t  METHOD  ROUTE")
-	rows := d.Routes
-	if top > 0 && len(rows) > top {
-		rows = rows[:top]
-	}
+	rows := topRows(d.Routes, top)
 	for _, r := range rows {
 		timeouts, req := r.TimeoutsTotal, int64(0)
 		for _, n := range r.Requests {
@@ -257,9 +255,7 @@ func WriteTable(w io.Writer, d Document, top int) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if len(rows) < len(d.Routes) {
-		fmt.Fprintf(w, "... %d more rows (--top 0 shows all)\n", len(d.Routes)-len(rows))
-	}
+	writeMore(w, len(rows), len(d.Routes))
 	return writeWhy(w, d, top)
 }
 

@@ -163,3 +163,30 @@ func TestJSONIndent(t *testing.T) {
 		t.Errorf("strings and nesting: %v\n%s", err, odd.String())
 	}
 }
+
+// TestTeams: rows summed by team, worst team first, each named by its
+// worst row; without an owner there is no team.
+func TestTeams(t *testing.T) {
+	if d := Build(sample()); d.Teams != nil {
+		t.Errorf("teams without owners: %+v", d.Teams)
+	}
+	a := sample()
+	for route, team := range map[string]string{"/fast": "billing", "/slow/:id": "billing", "/p99": "search"} {
+		a.EachRow(func(r *metrics.Row) {
+			if r.Route == route {
+				r.Team = team
+			}
+		})
+	}
+	got := Build(a).Teams
+	if len(got) != 2 {
+		t.Fatalf("teams %+v", got)
+	}
+	b, s := got[0], got[1]
+	if b.Team != "billing" || b.Routes != 2 || b.WorstRoute != "/slow/:id" || b.TimeoutsTotal != 2 || b.Requests != 101 || b.Slow != 1 || b.LatencyMS.Count != 101 {
+		t.Errorf("billing %+v", b)
+	}
+	if s.Team != "search" || s.Routes != 1 || s.WorstRoute != "/p99" || s.TimeoutsTotal != 0 || s.Requests != 1 || s.Slow != 1 || s.LatencyMS.Max != 9000 {
+		t.Errorf("search %+v", s)
+	}
+}

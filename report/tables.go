@@ -23,6 +23,21 @@ func rowName(r *Route) (name, method string) {
 	return name, method
 }
 
+// topRows is the worst top rows (all when top <= 0), as the tables show them.
+func topRows(rows []Route, top int) []Route {
+	if top > 0 && len(rows) > top {
+		return rows[:top]
+	}
+	return rows
+}
+
+// writeMore says how many rows a table left out.
+func writeMore(w io.Writer, shown, all int) {
+	if shown < all {
+		fmt.Fprintf(w, "... %d more rows (--top 0 shows all)\n", all-shown)
+	}
+}
+
 // WriteTeamTable writes the rows summed by owning team, worst first.
 func WriteTeamTable(w io.Writer, d Document) error {
 	if len(d.Teams) == 0 {
@@ -47,10 +62,7 @@ func writeBaselineTable(w io.Writer, d Document, top int) error {
 		b.Matched, b.Regressions, b.Thresholds.Pct, b.Thresholds.MS, b.Thresholds.MinRequests, b.Missing)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "\tp95 then\tp95 now\tchange ms\tchange %\tp99 then\tp99 now\treq then\treq now\ttimeouts then\tnow\tslow then\tnow\t  METHOD  ROUTE")
-	rows := d.Routes
-	if top > 0 && len(rows) > top {
-		rows = rows[:top]
-	}
+	rows := topRows(d.Routes, top)
 	for _, r := range rows {
 		x := r.Baseline
 		flag := ""
@@ -69,8 +81,6 @@ func writeBaselineTable(w io.Writer, d Document, top int) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if len(rows) < len(d.Routes) {
-		fmt.Fprintf(w, "... %d more rows (--top 0 shows all)\n", len(d.Routes)-len(rows))
-	}
+	writeMore(w, len(rows), len(d.Routes))
 	return nil
 }

@@ -18,12 +18,8 @@ func writeWhy(w io.Writer, d Document, top int) error {
 	}
 	var b strings.Builder
 	b.WriteString("\nWHY\n")
-	rows := d.Routes
-	if top > 0 && len(rows) > top {
-		rows = rows[:top]
-	}
 	wrote := false
-	for _, r := range rows {
+	for _, r := range topRows(d.Routes, top) {
 		n := 0
 		for _, s := range d.Stuck {
 			if s.Route != r.Route || s.Method != r.Method || s.GraphQLOperation != r.GraphQLOperation || n == stuckPerRoute {

@@ -28,15 +28,7 @@ func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 // Valid reports whether t is a tag Datadog keeps as written: it starts with
 // a letter, holds only tag bytes and is at most MaxLen long.
 func Valid(t string) bool {
-	if t == "" || len(t) > MaxLen || !isLetter(t[0]) {
-		return false
-	}
-	for i := 0; i < len(t); i++ {
-		if !Byte(t[i]) {
-			return false
-		}
-	}
-	return true
+	return t != "" && len(t) <= MaxLen && isLetter(t[0]) && validValue(t)
 }
 
 // ValidKey reports whether k can be the key of a tag: a lower-case letter,
