@@ -25,11 +25,7 @@ import (
 
 var moto motoserver.Shared
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(moto.Run(m)) }
 
 // capture keeps every datagram a DogStatsD client writes.
 type capture struct {

@@ -19,11 +19,7 @@ import (
 // test that needs it.
 var moto motoserver.Shared
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(moto.Run(m)) }
 
 func testContext(tb testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

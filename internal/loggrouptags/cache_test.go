@@ -17,11 +17,7 @@ import (
 
 var moto motoserver.Shared
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(moto.Run(m)) }
 
 const account = motoserver.Account
 

@@ -199,7 +199,7 @@ func (s *Server) SetEnv(tb testing.TB) {
 }
 
 // Shared is one server for a whole test binary, started on first use: call
-// Server from the tests that need it and Stop from TestMain after m.Run.
+// Server from the tests that need it, and Run from TestMain.
 type Shared struct {
 	mu      sync.Mutex
 	srv     *Server
@@ -232,6 +232,14 @@ func (sh *Shared) Stop() {
 	if sh.srv != nil {
 		sh.srv.Stop()
 	}
+}
+
+// Run runs the tests of m and stops the shared server after them: a test
+// binary's TestMain is then os.Exit(shared.Run(m)).
+func (sh *Shared) Run(m *testing.M) int {
+	code := m.Run()
+	sh.Stop()
+	return code
 }
 
 // StartTB starts a server for one test and stops it when the test ends.

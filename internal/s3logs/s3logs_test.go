@@ -17,11 +17,7 @@ import (
 
 var moto motoserver.Shared
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	moto.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(moto.Run(m)) }
 
 // albKey is the key Elastic Load Balancing gives an object (its user
 // guide, "Access log file"), under prefix.
