@@ -2,6 +2,7 @@ package dogstatsd
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -46,8 +47,8 @@ func NewClient(cfg ClientConfig) (*statsd.Client, error) {
 	if ns == "" {
 		ns = DefaultNamespace
 	}
-	if !ValidNamespace(ns) {
-		return nil, fmt.Errorf("metrics namespace %q: want letters, digits, '_' and '.', starting with a letter", ns)
+	if err := CheckNamespace(ns); err != nil {
+		return nil, fmt.Errorf("metrics namespace %q: %w", ns, err)
 	}
 	for _, t := range cfg.Tags {
 		if !tag.Valid(t) {
@@ -77,6 +78,18 @@ func NewClient(cfg ClientConfig) (*statsd.Client, error) {
 	}
 	return statsd.New(cfg.Addr, opts...)
 }
+
+// CheckNamespace says what is wrong with a namespace that cannot prefix
+// metric names, nil when it can: the settings reject a bad one as it is
+// read, NewClient one given in code, and both say it in the same words.
+func CheckNamespace(ns string) error {
+	if !ValidNamespace(ns) {
+		return errNamespace
+	}
+	return nil
+}
+
+var errNamespace = errors.New("want letters, digits, '_' and '.', starting with a letter")
 
 // DatagramWriter turns the client's payloads (datagrams joined by '\n')
 // into one datagram per line on W, for --dry-run and tests.

@@ -137,9 +137,15 @@ func CompareBaseline(d *Document, old Document, th Thresholds) {
 	})
 }
 
-// countedRequests is the requests of the outermost server that logged any:
-// each request once, as the metrics count them.
+// countedRequests is the row's requests as the metrics count them: those
+// of CountedSource, which follows --request-source and knows every server.
+// A report written before counted_source existed knew only nginx,
+// gunicorn, uWSGI and the app, and counted the outermost of them that
+// logged any — as a baseline it is read by that rule.
 func countedRequests(r *Route) int64 {
+	if r.CountedSource != "" {
+		return r.RequestsCounted
+	}
 	for _, s := range []string{"nginx", "gunicorn", "uwsgi", "app"} {
 		if n := r.Requests[s]; n > 0 {
 			return n

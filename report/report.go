@@ -250,7 +250,7 @@ func WriteTable(w io.Writer, d Document, top int) error {
 		fmt.Fprintf(tw, "%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t  %s %s\n",
 			timeouts, r.Timeouts["uwsgi_harakiri"], sumOf(r.Timeouts, access504...), sumOf(r.Timeouts, "nginx_upstream_timeout", "apache_proxy_timeout"),
 			r.Timeouts["gunicorn_worker_timeout"], req, r.Slow, r.ClientAborts, r.UpstreamFailures,
-			num(l.Count, l.P50), num(l.Count, l.P95), num(l.Count, l.P99), num(l.Count, l.Max), padRight(method, 7), name)
+			FormatMS(l.Count, l.P50), FormatMS(l.Count, l.P95), FormatMS(l.Count, l.P99), FormatMS(l.Count, l.Max), padRight(method, 7), name)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -270,7 +270,11 @@ func sumOf(m map[string]int64, keys ...string) int64 {
 	return n
 }
 
-func num(count int64, v float64) string {
+// FormatMS writes milliseconds as the tables show them: "-" for a row
+// without durations, else about three significant digits. It is exported
+// because the HTML page's num (html/page.html) must write them the same
+// way, and is checked against it.
+func FormatMS(count int64, v float64) string {
 	if count == 0 {
 		return "-"
 	}

@@ -49,7 +49,7 @@ func WriteTeamTable(w io.Writer, d Document) error {
 	for _, t := range d.Teams {
 		l := t.LatencyMS
 		fmt.Fprintf(tw, "%d\t%d\t%d\t%s\t%s\t%s\t%d\t  %s  %s\n", t.TimeoutsTotal, t.Requests, t.Slow,
-			num(l.Count, l.P50), num(l.Count, l.P95), num(l.Count, l.P99), t.Routes, padRight(t.Team, 12), t.WorstRoute)
+			FormatMS(l.Count, l.P50), FormatMS(l.Count, l.P95), FormatMS(l.Count, l.P99), t.Routes, padRight(t.Team, 12), t.WorstRoute)
 	}
 	return tw.Flush()
 }
@@ -74,8 +74,8 @@ func writeBaselineTable(w io.Writer, d Document, top int) error {
 		}
 		name, method := rowName(&r)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%+.1f\t%+.1f\t%s\t%s\t%d\t%d\t%.2f%%\t%.2f%%\t%.2f%%\t%.2f%%\t  %s %s\n", flag,
-			num(x.Requests, x.P95), num(r.LatencyMS.Count, r.LatencyMS.P95), x.P95ChangeMS, x.P95ChangePct,
-			num(x.Requests, x.P99), num(r.LatencyMS.Count, r.LatencyMS.P99), x.Requests, x.RequestsNow,
+			FormatMS(x.Requests, x.P95), FormatMS(r.LatencyMS.Count, r.LatencyMS.P95), x.P95ChangeMS, x.P95ChangePct,
+			FormatMS(x.Requests, x.P99), FormatMS(r.LatencyMS.Count, r.LatencyMS.P99), x.Requests, x.RequestsNow,
 			100*x.TimeoutRate, 100*x.TimeoutRateNow, 100*x.SlowRate, 100*x.SlowRateNow, padRight(method, 7), name)
 	}
 	if err := tw.Flush(); err != nil {

@@ -145,7 +145,7 @@ func TestHTMLReportInChromium(t *testing.T) {
 		for k, want := range map[string]string{
 			"timeouts": fmt.Sprint(r.TimeoutsTotal), "harakiri": fmt.Sprint(r.Timeouts["uwsgi_harakiri"]),
 			"requests": fmt.Sprint(r.RequestsCounted), "slow": fmt.Sprint(r.Slow), "499": fmt.Sprint(r.ClientAborts),
-			"p50 ms": tableNum(l.Count, l.P50), "p95 ms": tableNum(l.Count, l.P95), "p99 ms": tableNum(l.Count, l.P99),
+			"p50 ms": report.FormatMS(l.Count, l.P50), "p95 ms": report.FormatMS(l.Count, l.P95), "p99 ms": report.FormatMS(l.Count, l.P99),
 			"Δ p95 ms": fmt.Sprintf("%.1f", r.Baseline.P95ChangeMS),
 		} {
 			got := cells[k][1]
@@ -225,18 +225,4 @@ func TestHTMLReportInChromium(t *testing.T) {
 		t.Fatalf("screenshot %s: %v", shot, err)
 	}
 	t.Logf("HTML report and screenshot saved in %s (set SLOWROUTES_ARTIFACTS_DIR to choose)", art)
-}
-
-// tableNum formats milliseconds as the table and the page do.
-func tableNum(count int64, v float64) string {
-	if count == 0 {
-		return "-"
-	}
-	switch {
-	case v >= 100:
-		return fmt.Sprintf("%.0f", v)
-	case v >= 10:
-		return fmt.Sprintf("%.1f", v)
-	}
-	return fmt.Sprintf("%.2f", v)
 }

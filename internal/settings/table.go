@@ -138,8 +138,8 @@ var Table = []Setting{
 	{Flag: "namespace", Env: "SLOWROUTES_NAMESPACE", Default: dogstatsd.DefaultNamespace, Scope: ScopeEmit,
 		Usage: "metric name `prefix` (a dot is added)",
 		set: func(c *Config, v string) error {
-			if !dogstatsd.ValidNamespace(v) {
-				return errors.New("want letters, digits, '_' and '.', starting with a letter")
+			if err := dogstatsd.CheckNamespace(v); err != nil {
+				return err
 			}
 			c.Client.Namespace = v
 			return nil
