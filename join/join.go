@@ -81,6 +81,9 @@ type Joiner struct {
 	// workers pairs an app's lines with its worker's records, by stream and pid.
 	workers   workers
 	nextSweep int64
+	// ahead holds the records read ahead of the reader's clock, by time
+	// (ahead.go).
+	ahead []evidence
 }
 
 // New returns a Joiner that counts into the rows it is given, which belong
@@ -117,31 +120,40 @@ func (j *Joiner) Add(row *metrics.Row, rec *parse.Record, stream uint32, clock i
 	if !j.read(&ev, row, rec, stream, clock) {
 		return
 	}
+	if j.given && ev.at > j.wm+nearUS && len(j.ahead) < j.max {
+		j.hold(&ev)
+		return
+	}
+	j.add(&ev)
+}
+
+// add joins the record ev tells of.
+func (j *Joiner) add(ev *evidence) {
 	if !j.given && ev.at > j.wm {
 		j.wm = ev.at
 		j.expire()
 	}
 	if ev.slot == slotApp {
-		j.addApp(&ev)
+		j.addApp(ev)
 		return
 	}
-	o := j.byRequestID(&ev)
+	o := j.byRequestID(ev)
 	if o != nil {
-		j.absorb(o, &ev)
+		j.absorb(o, ev)
 	} else {
-		o = j.byTime(&ev)
+		o = j.byTime(ev)
 	}
 	if o == nil {
 		if ev.at < j.wm-retainUS {
 			// Older than the window (a file read after a newer one): nothing
 			// it could join is held, and nothing held would be its partner.
-			j.settleAlone(&ev)
+			j.settleAlone(ev)
 			return
 		}
-		o = j.open(&ev)
+		o = j.open(ev)
 	}
 	if ev.slot == slotWorker && ev.pid > 0 {
-		j.pairWorker(o, &ev)
+		j.pairWorker(o, ev)
 	}
 }
 
@@ -156,14 +168,19 @@ func (j *Joiner) SetClock(t int64) {
 	if t > j.wm {
 		j.wm = t
 		j.expire()
+		j.release(false)
 	}
 }
 
 // ReleaseClock lets records advance the join's clock again.
-func (j *Joiner) ReleaseClock() { j.given = false }
+func (j *Joiner) ReleaseClock() {
+	j.release(true)
+	j.given = false
+}
 
 // Flush settles every outcome held: call it once all records are in.
 func (j *Joiner) Flush() {
+	j.release(true)
 	j.flushWorkers()
 	for ; j.head < j.next; j.head++ {
 		j.settle(&j.outs[j.head&j.mask])

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/slowroutes/slowroutes/metrics"
 	"github.com/slowroutes/slowroutes/parse"
@@ -237,5 +238,26 @@ func TestSpanOfResolution(t *testing.T) {
 	}
 	if spanOf(nil, parse.TimeCLF, 5).known() || spanOf([]byte("x"), parse.TimeCLF, 0).known() {
 		t.Error("a time the line does not write is unknown")
+	}
+}
+
+// TestRecordReadAheadOfTheClock: a reader that reads streams side by side
+// gives the join the first line after a gap in one stream (uWSGI's worker
+// line of 07:25:21) while another stream is still at 07:25:10. nginx's 504
+// of 07:25:22 must still find its worker. The second worker's line is a
+// hand-written variant of reportsWorker, begun at 07:25:10.
+func TestRecordReadAheadOfTheClock(t *testing.T) {
+	const earlierWorker = `[pid: 32669|app: 0|req: 1/1] 127.0.0.2 () {36 vars in 544 bytes} [Tue Dec  1 07:25:10 2026] GET /reports/17/export => generated 45 bytes in 2000 msecs (HTTP/1.1 200) 2 headers in 71 bytes (1 switches on core 0)`
+	at := func(sec int) int64 { return time.Date(2026, 12, 1, 7, 25, sec, 0, time.UTC).UnixMicro() }
+	f := newFixture(t, Config{})
+	f.j.SetClock(at(0))
+	f.lines("uwsgi-a.log", reportsWorker) // read ahead: the others are behind
+	f.j.SetClock(at(10))
+	f.lines("uwsgi-b.log", earlierWorker)
+	f.j.SetClock(at(22))
+	f.lines("nginx-access.log", reports504)
+	f.want("GET /reports/:id/export", "2 requests, 1 timed out nginx_504=1")
+	if j := f.agg.Join; j.ByTime != 1 || j.Unmatched != 1 {
+		t.Errorf("join %+v, want 1 by time and 1 unmatched", j)
 	}
 }
