@@ -1,8 +1,7 @@
 package parse
 
 import (
-	"bufio"
-	"os"
+	"bytes"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -23,11 +22,6 @@ type stuckSeen struct {
 
 func readStuck(t *testing.T, path string) (stuck []stuckSeen, malformed int) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	s := NewStream(Config{}, filepath.Base(path))
 	emit := func(r *Record) {
 		if r.Kind == KindStuck {
@@ -35,15 +29,10 @@ func readStuck(t *testing.T, path string) (stuck []stuckSeen, malformed int) {
 				string(r.Stuck.Frame), string(r.Stuck.WaitingIn), string(r.Stuck.Wchan), r.PID})
 		}
 	}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		if p, o, _ := s.Line(sc.Bytes(), 0, emit); o == Malformed && p == ParserDump {
+	for _, l := range readLines(t, path) {
+		if p, o, _ := s.Line(l, 0, emit); o == Malformed && p == ParserDump {
 			malformed++
 		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	s.Close(emit)
 	return stuck, malformed
@@ -177,22 +166,18 @@ var (
 // and frames down to the first application frame were written whole.
 func recoverableDumps(t *testing.T, path string) int {
 	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(string(b), "\n")
+	lines := readLines(t, path)
 	n := 0
 	for i, l := range lines {
-		if !cleanThread.MatchString(l) {
+		if !cleanThread.Match(l) {
 			continue
 		}
 		for _, f := range lines[i+1:] {
-			m := cleanFrame.FindStringSubmatch(f)
+			m := cleanFrame.FindSubmatch(f)
 			if m == nil {
 				break
 			}
-			if strings.Contains(m[1], "/app/") && !strings.Contains(m[1], "-packages/") {
+			if bytes.Contains(m[1], []byte("/app/")) && !bytes.Contains(m[1], []byte("-packages/")) {
 				n++
 				break
 			}

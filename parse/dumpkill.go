@@ -253,11 +253,12 @@ func (d *dumps) uwsgi(s *Stream, emit func(*Record)) {
 		if ev.PID == h.pid {
 			h.open = false
 		}
-	case UWSGIRespawned:
+	case UWSGISpawned, UWSGIRespawned:
+		// A new process for the worker: the killed one's harakiri is over.
 		if ev.Worker == h.worker {
 			h.open = false
 		}
-		d.respawned(s, ev, emit)
+		d.workerStarted(s, ev, emit)
 	}
 }
 

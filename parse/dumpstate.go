@@ -64,8 +64,8 @@ const (
 )
 
 // mayStartDump are the first bytes of the lines line looks at while no
-// dump is open: dump lines, "spawned uWSGI worker", "HARAKIRI: -- wchan>".
-var mayStartDump = [256]bool{' ': true, 'T': true, 'C': true, 'F': true, 'S': true, 't': true, '*': true, 's': true, 'H': true}
+// dump is open: dump lines, "HARAKIRI: -- wchan>".
+var mayStartDump = [256]bool{' ': true, 'T': true, 'C': true, 'F': true, 'S': true, 't': true, '*': true, 'H': true}
 
 // wants reports whether line may be a dump line or end the dump being
 // read: the Stream gives line only those.
@@ -85,10 +85,6 @@ func (d *dumps) line(s *Stream, line []byte, emit func(*Record)) (Parser, Outcom
 			d.hk.wchan = append(d.hk.wchan[:0], bytes.TrimSpace(w)...)
 		}
 		return 0, 0, 0, false // the uWSGI parser counts it
-	case 's':
-		if d.spawned(s, line, emit) {
-			return ParserUWSGI, Matched, NotMalformed, true
-		}
 	}
 	f := &d.fault
 	if !f.open {

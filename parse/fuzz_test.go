@@ -2,7 +2,6 @@ package parse
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -14,11 +13,7 @@ func seedLines(f *testing.F) {
 	files, _ := filepath.Glob("../testdata/captures/*.log")
 	json, _ := filepath.Glob("../testdata/captures/*.json")
 	for _, name := range append(files, json...) {
-		b, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		for i, l := range bytes.Split(b, []byte("\n")) {
+		for i, l := range readLines(f, name) {
 			if i%7 == 0 { // a sample keeps the seed corpus small
 				f.Add(l)
 			}

@@ -135,7 +135,7 @@ func (s *Stream) uwsgi(emit func(*Record)) {
 			r.Kind, r.PID = KindWorkerKill, ev.PID
 			s.emit(r, emit)
 		}
-	case UWSGIRespawned:
+	case UWSGISpawned, UWSGIRespawned:
 		if e := h.find(ev.Worker); e >= 0 {
 			h.episodes[e].closed = true
 		}

@@ -1,11 +1,6 @@
 package parse
 
-import (
-	"os"
-	"path/filepath"
-	"strings"
-	"testing"
-)
+import "testing"
 
 // requestIDOf runs one line through a Stream and returns the request id of
 // the record it yields, and whether it yielded one.
@@ -76,16 +71,6 @@ func TestJSONTimeFinest(t *testing.T) {
 	}
 }
 
-// incidentFileLines reads the lines of one file of the incident capture.
-func incidentFileLines(t *testing.T, setup, file string) []string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", "captures", "incidents", setup, file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-}
-
 // The formats the incident capture's "ids" setups log with
 // (testdata/capture/incidents/nginx-common.conf.in and setup.sh).
 var incidentIDFormats = []struct {
@@ -117,16 +102,16 @@ func TestTextRequestIDsAsCompiledFormats(t *testing.T) {
 				t.Fatal(err)
 			}
 			ids := 0
-			for _, line := range incidentFileLines(t, f.setup, f.file) {
+			for _, line := range incidentLines(t, f.setup+"/"+f.file) {
 				var (
 					r Record
 					a AccessFields
 				)
-				ok, err := lf.Parse([]byte(line), &r, &a)
+				ok, err := lf.Parse(line, &r, &a)
 				if !ok || err != nil || r.Kind != KindRequest {
 					continue // not a request-log line of this format
 				}
-				got, seen := requestIDOf(t, f.name, line)
+				got, seen := requestIDOf(t, f.name, string(line))
 				if !seen || got != string(r.RequestID) {
 					t.Errorf("%s\nid %q (record: %v), the compiled format reads %q", line, got, seen, r.RequestID)
 				}
@@ -142,8 +127,8 @@ func TestTextRequestIDsAsCompiledFormats(t *testing.T) {
 		{"uwsgi-noids", "uwsgi.log"}, {"gunicorn-noids", "gunicorn-access.log"}, {"gunicorn-noids", "nginx-access.log"},
 	} {
 		n := 0
-		for _, line := range incidentFileLines(t, f.setup, f.file) {
-			if got, seen := requestIDOf(t, f.file, line); seen {
+		for _, line := range incidentLines(t, f.setup+"/"+f.file) {
+			if got, seen := requestIDOf(t, f.file, string(line)); seen {
 				n++
 				if got != "" {
 					t.Errorf("%s/%s: id %q in %s", f.setup, f.file, got, line)

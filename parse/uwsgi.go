@@ -124,6 +124,7 @@ const (
 	UWSGIWasManaging                    // HARAKIRI: --- uWSGI worker 1 (pid: 4242) WAS managing request /slow since Sun Nov 22 22:42:00 2026 ---
 	UWSGIHarakiriInfo                   // harakiri-verbose syscall/wchan, 2.0.22+ triggered/graceful/skipping lines
 	UWSGIWorkerDied                     // DAMN ! worker 1 (pid: 4242) died, killed by signal 9 :( trying respawn ...
+	UWSGISpawned                        // spawned uWSGI worker 1 (pid: 4242, cores: 1)
 	UWSGIRespawned                      // Respawned uWSGI worker 1 (new pid: 4250)
 	UWSGIListenQueueFull                // *** uWSGI listen queue of socket "127.0.0.1:3031" (fd: 3) full !!! (101/100) ***
 	UWSGIManaging                       // SIGUSR2: --- uWSGI worker 2 (pid: 471) is managing request /x since ... --- (before the deadline: no timeout)
@@ -132,10 +133,10 @@ const (
 )
 
 var (
-	markHarakiri  = []byte("HARAKIRI")
-	markDamn      = []byte("DAMN ! worker ")
-	markRespawned = []byte("Respawned uWSGI worker ")
-	markListenQ   = []byte("*** uWSGI listen queue of socket ")
+	markHarakiri    = []byte("HARAKIRI")
+	markDamn        = []byte("DAMN ! worker ")
+	markWorkerStart = []byte("WSGI worker ")
+	markListenQ     = []byte("*** uWSGI listen queue of socket ")
 )
 
 // ParseUWSGIEvent reads a uWSGI master line (core/master_utils.c, core/master.c,
@@ -159,12 +160,28 @@ func ParseUWSGIEvent(line []byte, ev *UWSGIEvent) (ok bool, err error) {
 		}
 		return true, nil
 	}
-	if i := bytes.Index(line, markRespawned); i >= 0 {
+	// core/master_utils.c uwsgi_respawn_worker writes a worker's first
+	// start "spawned uWSGI worker 1 (pid: 4242, cores: 1)" and later ones
+	// "Respawned uWSGI worker 1 (new pid: 4250)": one search finds both.
+	// It looks for the rare 'W' and checks the bytes before: bytes.Index
+	// skips along a needle's first byte, and lines are full of 's'.
+	if i := bytes.Index(line, markWorkerStart); i >= len("spawned u") && string(line[i-len("spawned u"):i]) == "spawned u" {
+		rest := line[i+len(markWorkerStart):]
+		i -= len("spawned u")
+		if i >= 2 && line[i-2] == 'R' && line[i-1] == 'e' {
+			ev.Time = datePrefix(line, i-2)
+			if _, ok := workerPID(rest, " (new pid: ", ev); !ok {
+				return true, BadNumber
+			}
+			ev.Kind = UWSGIRespawned
+			return true, nil
+		}
 		ev.Time = datePrefix(line, i)
-		if _, ok := workerPID(line[i+len(markRespawned):], " (new pid: ", ev); !ok {
+		rest, ok := workerPID(rest, " (pid: ", ev)
+		if !ok || !bytes.HasPrefix(rest, []byte(", cores: ")) {
 			return true, BadNumber
 		}
-		ev.Kind = UWSGIRespawned
+		ev.Kind = UWSGISpawned
 		return true, nil
 	}
 	if i := bytes.Index(line, markListenQ); i >= 0 {

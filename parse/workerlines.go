@@ -26,33 +26,12 @@ func (d *dumps) gunicornWorker(s *Stream, emit func(*Record)) {
 	s.emit(r, emit)
 }
 
-// respawned records "Respawned uWSGI worker 1 (new pid: 509)".
-func (d *dumps) respawned(s *Stream, ev *UWSGIEvent, emit func(*Record)) {
+// workerStarted records a uWSGI worker's start, first or respawn
+// (UWSGISpawned, UWSGIRespawned).
+func (d *dumps) workerStarted(s *Stream, ev *UWSGIEvent, emit func(*Record)) {
 	r := &d.rec
 	r.Reset()
 	r.Kind, r.Source, r.PID, r.Worker, r.EventMS = KindWorkerStart, SourceUWSGI, ev.PID, ev.Worker, s.eventMS
 	r.TimeText, r.TimeLayout = ev.Time, LayoutOf(ev.Time)
 	s.emit(r, emit)
-}
-
-// spawned reads "spawned uWSGI worker 1 (pid: 32678, cores: 1)" (uWSGI
-// 2.0.21 core/master_utils.c uwsgi_respawn_worker).
-func (d *dumps) spawned(s *Stream, line []byte, emit func(*Record)) bool {
-	rest, ok := cutPrefix(line, "spawned uWSGI worker ")
-	if !ok {
-		return false
-	}
-	var ev UWSGIEvent
-	rest, ok = workerPID(rest, " (pid: ", &ev)
-	if !ok {
-		return false
-	}
-	if _, ok := cutPrefix(rest, ", cores: "); !ok {
-		return false
-	}
-	r := &d.rec
-	r.Reset()
-	r.Kind, r.Source, r.PID, r.Worker, r.EventMS = KindWorkerStart, SourceUWSGI, ev.PID, ev.Worker, s.eventMS
-	s.emit(r, emit)
-	return true
 }
