@@ -96,6 +96,8 @@ type Emitter struct {
 	found  []found // the contexts a counting Emitter's first pass found
 	put    Put     // e.value bound once, so that passing it allocates nothing
 	count  Put     // e.countContext bound once
+	bound  Put     // e.boundValue bound once
+	bounds int     // the values e.bound saw
 
 	// Sent counts datagrams handed to the client; Failed those it refused.
 	Sent, Failed int64
@@ -168,6 +170,7 @@ func NewEmitter(c Client, cfg EmitterConfig) *Emitter {
 	}
 	e.put = e.value
 	e.count = e.countContext
+	e.bound = e.boundValue
 	return e
 }
 
@@ -326,6 +329,14 @@ func (e *Emitter) context(t1, t2, t3 string) uint64 {
 	}
 	e.last, e.lastOK, e.lastH = own, true, e.h.Sum64()
 	return e.lastH
+}
+
+// boundValue counts a value that may have a context of its own: a bound
+// on the contexts of what is put, found without building tags or hashing.
+func (e *Emitter) boundValue(v float64, _, _, _ string) {
+	if v != 0 || !e.spec.Counter {
+		e.bounds++
+	}
 }
 
 // countContext counts the contexts of e.spec's values that its window

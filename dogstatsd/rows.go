@@ -21,6 +21,14 @@ func (e *Emitter) rows(agg *metrics.Aggregates) {
 	if agg.Len() == 0 {
 		return
 	}
+	if !e.cfg.CountOnly && e.surelyFits(agg) {
+		agg.EachRow(func(r *metrics.Row) {
+			for b := budgetTimeouts; b < budgetHealth; b++ {
+				e.row(r, b, e.levels[rowFold{r, b}])
+			}
+		})
+		return
+	}
 	var want [numBudgets]int
 	e.found = e.found[:0]
 	agg.EachRow(func(r *metrics.Row) {
@@ -63,6 +71,33 @@ func (e *Emitter) rows(agg *metrics.Aggregates) {
 			}
 		}
 	}
+}
+
+// surelyFits says whether every function's window has room for all the
+// contexts of agg's rows, new or not: then the rows go out as they are
+// without the counting pass, which builds and hashes the tags of every
+// context only to find them known. The values each row would put bound
+// its contexts, and counting them needs neither tags nor hashes.
+func (e *Emitter) surelyFits(agg *metrics.Aggregates) bool {
+	var n [numBudgets]int
+	agg.EachRow(func(r *metrics.Row) {
+		for b := budgetTimeouts; b < budgetHealth; b++ {
+			e.bounds = 0
+			for _, s := range e.specs {
+				if s.row != nil && s.budget == b {
+					e.begin(s, 0)
+					s.contextsOf()(r, e.bound)
+				}
+			}
+			n[b] += e.bounds
+		}
+	})
+	for b := budgetTimeouts; b < budgetHealth; b++ {
+		if n[b] > 0 && len(e.budgets[b].seen)+n[b] > e.limit(0) {
+			return false
+		}
+	}
+	return true
 }
 
 // found is a context a counting pass found new.
